@@ -1,0 +1,183 @@
+"""Athlete profiles: the person being measured, and (for the virtual athlete) how they move.
+
+A profile is a TOML file. ``[athlete]`` holds what any session needs (anthropometrics,
+dynamometer lever arm, involved side); the other tables describe the athlete's gait,
+muscle timing and strength, which the virtual athlete simulates and which are the
+ground truth that the analysis is validated against. Real athletes only need
+``[athlete]``.
+
+All quantities carry their unit in the key name; sides are "L" and "R" (the athlete's
+own left and right).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from gaitlab.errors import ProfileError
+
+SIDES = ("L", "R")
+DEFAULT_PROFILE = "default"
+
+
+@dataclass(frozen=True)
+class MuscleTiming:
+    """Activation of one muscle on one side during running, relative to that side's initial contact."""
+
+    onset_ms: float  # negative = before initial contact
+    offset_ms: float
+    peak_pct_mvc: float  # burst amplitude, % of the hip-abduction MVC activation
+
+
+@dataclass(frozen=True)
+class Athlete:
+    id: str
+    name: str = ""
+    sex: str = ""  # "F", "M" or ""
+    body_mass_kg: float = 70.0
+    height_m: float = 1.75
+    leg_length_m: float = 0.90  # ASIS to medial malleolus
+    lever_arm_m: float = 0.45  # hip joint centre to dynamometer pad (hip abduction)
+    involved_side: str = ""  # "L", "R" or "" (none / bilateral)
+
+
+@dataclass(frozen=True)
+class RunModel:
+    speed_mps: float = 3.0
+    cadence_spm: float = 166.0
+    cadence_sd_pct: float = 1.0  # step-to-step variability of step time
+    contact_time_ms: float = 250.0
+    step_width_mean_cm: float = 2.0  # signed: x(right) - x(left); <= 0 is a crossover step
+    step_width_sd_cm: float = 2.0
+    foot_progression_deg: float = 7.0  # toe-out, positive = toes point away from midline
+    wander_sd_cm: float = 3.0  # slow side-to-side drift of the runner on the belt
+    foot_length_m: float = 0.26
+
+
+@dataclass(frozen=True)
+class EmgModel:
+    snr_db: float = 20.0  # RMS of a burst at 100 %MVC over baseline noise RMS
+    mvc_rms_uV: float = 300.0  # RMS of the EMG at 100 %MVC
+    mains_hz: float = 50.0  # 50 or 60
+    hum_uV: float = 20.0  # amplitude of mains interference (0 = off)
+    impact_artefacts: bool = True
+    impact_artefact_uV: float = 150.0
+    onset_jitter_ms: float = 8.0  # SD of the step-to-step variation of onset and offset
+    muscles: dict[str, MuscleTiming] = field(default_factory=dict)  # key "GMED_L" …
+
+
+@dataclass(frozen=True)
+class StrengthModel:
+    hip_abduction_N: dict[str, float] = field(default_factory=lambda: {"L": 180.0, "R": 180.0})
+    trial_cv_pct: float = 4.0  # trial-to-trial variation of the peak
+
+
+@dataclass(frozen=True)
+class DeviceModel:
+    emg_rate_hz: float = 2000.0
+    pressure_rate_hz: float = 120.0
+    pressure_rows: int = 128  # along the belt, row 0 = front edge
+    pressure_cols: int = 42  # across the belt, col 0 = runner's left
+    pressure_row_pitch_mm: float = 11.72
+    pressure_col_pitch_mm: float = 11.9
+    dynamometer_rate_hz: float = 100.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    athlete: Athlete
+    run: RunModel = field(default_factory=RunModel)
+    emg: EmgModel = field(default_factory=EmgModel)
+    strength: StrengthModel = field(default_factory=StrengthModel)
+    devices: DeviceModel = field(default_factory=DeviceModel)
+    source_text: str = field(default="", repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("source_text", None)
+        return d
+
+
+def _build(cls: type, table: dict[str, Any], where: str) -> Any:
+    known = set(cls.__dataclass_fields__)
+    unknown = set(table) - known
+    if unknown:
+        raise ProfileError(f"profile [{where}]: unknown key(s) {', '.join(sorted(unknown))}; "
+                           f"known keys are {', '.join(sorted(known))}")
+    try:
+        return cls(**table)
+    except TypeError as exc:
+        raise ProfileError(f"profile [{where}]: {exc}") from None
+
+
+def _check(cond: bool, msg: str) -> None:
+    if not cond:
+        raise ProfileError(f"profile: {msg}")
+
+
+def parse_profile(text: str, origin: str = "<profile>") -> Profile:
+    """Parse and validate a profile's TOML text."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{origin}: not valid TOML ({exc})") from None
+    if "athlete" not in doc:
+        raise ProfileError(f"{origin}: no [athlete] table; see data/athletes/default.toml")
+    unknown = set(doc) - {"athlete", "run", "emg", "strength", "devices"}
+    if unknown:
+        raise ProfileError(f"{origin}: unknown table(s) {', '.join(sorted(unknown))}")
+    athlete = _build(Athlete, doc["athlete"], "athlete")
+    run = _build(RunModel, doc.get("run", {}), "run")
+    emg_t = dict(doc.get("emg", {}))
+    muscles_t = emg_t.pop("muscles", {})
+    muscles = {k.upper(): _build(MuscleTiming, v, f"emg.muscles.{k}") for k, v in muscles_t.items()}
+    emg = _build(EmgModel, {**emg_t, "muscles": muscles}, "emg")
+    strength = _build(StrengthModel, doc.get("strength", {}), "strength")
+    devices = _build(DeviceModel, doc.get("devices", {}), "devices")
+
+    _check(athlete.involved_side in ("L", "R", ""), "athlete.involved_side must be 'L', 'R' or ''")
+    _check(20 <= athlete.body_mass_kg <= 250, "athlete.body_mass_kg must be 20–250 kg")
+    _check(1.0 <= athlete.height_m <= 2.3, "athlete.height_m must be 1.0–2.3 m")
+    _check(0.5 <= athlete.leg_length_m <= 1.3, "athlete.leg_length_m must be 0.5–1.3 m")
+    _check(0.1 <= athlete.lever_arm_m <= 1.0, "athlete.lever_arm_m must be 0.1–1.0 m")
+    _check(0.5 <= run.speed_mps <= 8, "run.speed_mps must be 0.5–8 m/s")
+    _check(100 <= run.cadence_spm <= 240, "run.cadence_spm must be 100–240 steps/min")
+    _check(100 <= run.contact_time_ms < 0.95 * 60000 / run.cadence_spm * 2,
+           "run.contact_time_ms must be >= 100 ms and shorter than a stride")
+    _check(run.step_width_sd_cm >= 0 and run.wander_sd_cm >= 0, "SDs must be >= 0")
+    _check(emg.mains_hz in (50.0, 60.0), "emg.mains_hz must be 50 or 60")
+    for k, m in muscles.items():
+        _check(k.endswith(("_L", "_R")), f"emg.muscles.{k}: name must be MUSCLE_L or MUSCLE_R")
+        _check(m.offset_ms > m.onset_ms, f"emg.muscles.{k}: offset_ms must be after onset_ms")
+        _check(0 < m.peak_pct_mvc <= 150, f"emg.muscles.{k}: peak_pct_mvc must be in (0, 150]")
+    _check(set(strength.hip_abduction_N) == {"L", "R"}, "strength.hip_abduction_N needs L and R")
+    _check(all(v > 0 for v in strength.hip_abduction_N.values()), "strength forces must be > 0")
+    _check(100 <= devices.pressure_rate_hz <= 300, "devices.pressure_rate_hz must be 100–300 Hz")
+    _check(500 <= devices.emg_rate_hz <= 10000, "devices.emg_rate_hz must be 500–10000 Hz")
+    return Profile(athlete, run, emg, strength, devices, source_text=text)
+
+
+def builtin_profile_path(name: str) -> Path:
+    """Path of a profile shipped in data/athletes/ (e.g. "default")."""
+    return Path(str(resources.files("gaitlab.data") / "athletes" / f"{name}.toml"))
+
+
+def load_profile(path_or_name: str | Path | None = None) -> Profile:
+    """Load a profile from a TOML path, or a built-in by name; None gives the default athlete."""
+    if path_or_name is None:
+        path_or_name = DEFAULT_PROFILE
+    p = Path(path_or_name)
+    if not p.exists() and p.suffix != ".toml" and builtin_profile_path(str(path_or_name)).exists():
+        p = builtin_profile_path(str(path_or_name))
+    if not p.exists():
+        raise ProfileError(f"{p}: no such athlete profile; give a .toml path or a built-in name "
+                           "(see data/athletes/)")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{p}: cannot read profile ({exc})") from None
+    return parse_profile(text, str(p))
