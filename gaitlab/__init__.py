@@ -5,7 +5,13 @@ the signal-processing core. Device bridges live in ``gaitlab.drivers`` and the Q
 desktop app in ``gaitlab.gui``.
 """
 
+import os
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+# liblsl reads its configuration when it is first loaded; point it at ours (quiet INFO
+# logging) unless the user configured liblsl themselves.
+os.environ.setdefault("LSLAPICFG", str(Path(__file__).with_name("lsl_api.cfg")))
 
 try:
     __version__ = version("gaitlab")

@@ -1,0 +1,46 @@
+"""Athlete profiles: the shipped ones load; bad ones fail with one line that says what to fix."""
+
+import pytest
+
+from gaitlab.athlete import builtin_profile_path, load_profile, parse_profile
+from gaitlab.errors import ProfileError
+
+
+def test_default_profile_loads_with_all_sections():
+    p = load_profile()
+    assert p.athlete.involved_side == "R"
+    assert set(p.emg.muscles) >= {"GMED_L", "GMED_R", "TFL_L", "TFL_R"}
+    assert p.strength.hip_abduction_N["R"] < p.strength.hip_abduction_N["L"]
+    assert p.devices.pressure_rows * p.devices.pressure_cols == 5376
+    assert "[athlete]" in p.source_text
+
+
+@pytest.mark.parametrize("name", ["default", "healthy"])
+def test_builtin_profiles_exist(name):
+    assert builtin_profile_path(name).exists()
+    assert load_profile(name).athlete.id
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[athlete\nid='x'", "not valid TOML"),
+        ("[run]\nspeed_mps=3", "no [athlete] table"),
+        ("[athlete]\nid='x'\nheight_cm=170", "unknown key(s) height_cm"),
+        ("[athlete]\nid='x'\ninvolved_side='left'", "involved_side"),
+        ("[athlete]\nid='x'\n[emg]\nmains_hz=55", "mains_hz"),
+        ("[athlete]\nid='x'\n[emg.muscles]\nGMED_L={onset_ms=10, offset_ms=5, peak_pct_mvc=40}",
+         "offset_ms must be after onset_ms"),
+        ("[athlete]\nid='x'\n[strength]\nhip_abduction_N={L=100}", "needs L and R"),
+    ],
+)
+def test_bad_profiles(text, fragment):
+    with pytest.raises(ProfileError) as exc:
+        parse_profile(text)
+    assert fragment in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_missing_profile_file(tmp_path):
+    with pytest.raises(ProfileError, match="no such athlete profile"):
+        load_profile(tmp_path / "nobody.toml")
