@@ -1,0 +1,1 @@
+"""The virtual athlete: one gait/session model rendered by every simulated device."""
