@@ -1,0 +1,46 @@
+"""``gaitlab analyze FILE.h5 [--json]`` (registered on the main CLI by gaitlab.cli)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from gaitlab.analysis.pipeline import analyze_session, store
+from gaitlab.analysis.report import format_table
+from gaitlab.errors import GaitlabError
+
+
+@click.command("analyze")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics contract as JSON only.")
+@click.option("--no-store", is_flag=True, help="Do not write the results into the file.")
+def analyze(file: Path, as_json: bool, no_store: bool) -> None:
+    """Compute gait, EMG and strength metrics of a session file and store them in it."""
+    try:
+        res = analyze_session(file)
+    except GaitlabError as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+    except Exception as exc:  # bad input must never end in a traceback
+        if os.environ.get("GAITLAB_DEBUG"):
+            raise
+        first = (str(exc).splitlines() or [""])[0]
+        raise click.ClickException(
+            f"{file}: analysis failed ({type(exc).__name__}: {first}); "
+            "set GAITLAB_DEBUG=1 for details") from None
+    if not no_store:
+        store(file, res)
+    if as_json:
+        click.echo(json.dumps(res.metrics, indent=2))
+        if not no_store and not res.stored:
+            click.echo(f"metrics not stored in the file: {res.store_error}", err=True)
+        return
+    click.echo(format_table(res))
+    if no_store:
+        click.echo("metrics not stored (--no-store)")
+    elif res.stored:
+        click.echo(f"metrics stored in {file} (/analysis)")
+    else:
+        click.echo(f"metrics not stored in the file: {res.store_error}")

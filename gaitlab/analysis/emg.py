@@ -1,0 +1,205 @@
+"""Surface-EMG processing: pure functions over (samples,) arrays and a sampling rate.
+
+Chain (SENIAM / ISEK practice): NaN repair → DC removal → optional mains notch (+
+harmonics) → zero-phase Butterworth band-pass → full-wave rectification → linear envelope
+(timing) or RMS envelope (amplitude). Onsets/offsets by a Hodges & Bui (1996) style
+detector: threshold = baseline mean + k·SD of the envelope over the quietest windows,
+minimum time above threshold, short dips bridged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+from scipy.ndimage import uniform_filter1d
+
+from gaitlab.analysis.params import EmgParams
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and stop (exclusive) indices of the True runs of a boolean array."""
+    m = np.asarray(mask, dtype=bool)
+    d = np.diff(np.r_[0, m.astype(np.int8), 0])
+    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+
+
+def fill_nans(x: np.ndarray, fs: float, max_gap_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Linearly interpolate NaN/inf runs; return (filled, bad) where ``bad`` marks samples of
+    runs longer than ``max_gap_s`` (those are set to 0 and should be treated as artefact)."""
+    x = np.asarray(x, dtype=np.float64)
+    bad_in = ~np.isfinite(x)
+    bad = np.zeros(x.size, dtype=bool)
+    if not bad_in.any():
+        return x, bad
+    good = np.flatnonzero(~bad_in)
+    if good.size == 0:
+        return np.zeros_like(x), np.ones(x.size, dtype=bool)
+    y = x.copy()
+    y[bad_in] = np.interp(np.flatnonzero(bad_in), good, x[good])
+    s, e = runs(bad_in)
+    long_ = (e - s) > max_gap_s * fs
+    for a, b in zip(s[long_], e[long_], strict=True):  # per NaN run, not per sample
+        bad[a:b] = True
+    y[bad] = 0.0
+    return y, bad
+
+
+def detect_mains(x: np.ndarray, fs: float, min_ratio: float = 4.0,
+                 upper_hz: float | None = None) -> tuple[float | None, list[float]]:
+    """Mains frequency (50 or 60 Hz, or None) and the harmonics to notch.
+
+    ``x`` is (n,) or (n, channels). A line is a Welch-PSD peak (±1 Hz) at least
+    ``min_ratio`` times the median PSD 2–8 Hz either side of it.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    x = x - np.nanmean(x, axis=0)
+    x = np.nan_to_num(x)
+    nper = int(min(x.shape[0], 2 ** int(np.ceil(np.log2(fs * 2)))))  # ~0.5 Hz bins
+    if nper < fs / 2:
+        return None, []
+    f, pxx = signal.welch(x, fs=fs, nperseg=nper, axis=0)
+    pxx = pxx.sum(axis=1)
+
+    def ratio(f0: float) -> float:
+        pk = pxx[(f >= f0 - 1) & (f <= f0 + 1)]
+        nb = pxx[(np.abs(f - f0) >= 2) & (np.abs(f - f0) <= 8)]
+        if pk.size == 0 or nb.size == 0:
+            return 0.0
+        return float(pk.max() / max(np.median(nb), 1e-300))
+
+    r = {f0: ratio(f0) for f0 in (50.0, 60.0) if f0 < fs / 2}
+    if not r:
+        return None, []
+    mains = max(r, key=r.get)  # type: ignore[arg-type]
+    if r[mains] < min_ratio:
+        return None, []
+    top = min(upper_hz or fs / 2, fs / 2 - 2)
+    harm = [mains * k for k in range(1, int(top // mains) + 1)]
+    return mains, [h for h in harm if h == mains or ratio(h) >= min_ratio]
+
+
+def bandpass(x: np.ndarray, fs: float, p: EmgParams, notches: list[float] | None = None
+             ) -> np.ndarray:
+    """DC removal, notches at ``notches`` Hz, then zero-phase band-pass."""
+    y = np.asarray(x, dtype=np.float64) - np.mean(x)
+    for f0 in notches or []:
+        b, a = signal.iirnotch(f0, p.notch_q, fs=fs)
+        y = signal.sosfiltfilt(signal.tf2sos(b, a), y)
+    hi = min(p.lowpass_hz, 0.45 * fs)
+    sos = signal.butter(p.filter_order, [p.highpass_hz, hi], btype="bandpass", fs=fs, output="sos")
+    return signal.sosfiltfilt(sos, y)
+
+
+def linear_envelope(bp: np.ndarray, fs: float, cutoff_hz: float, order: int = 4) -> np.ndarray:
+    """Full-wave rectification, then zero-phase low-pass."""
+    sos = signal.butter(order, min(cutoff_hz, 0.45 * fs), fs=fs, output="sos")
+    return signal.sosfiltfilt(sos, np.abs(bp))
+
+
+def rms_envelope(bp: np.ndarray, fs: float, cutoff_hz: float, order: int = 4) -> np.ndarray:
+    """Mean-square envelope (zero-phase low-pass of the squared signal), not yet rooted:
+    noise power can be subtracted before the square root."""
+    sos = signal.butter(order, min(cutoff_hz, 0.45 * fs), fs=fs, output="sos")
+    return np.maximum(signal.sosfiltfilt(sos, bp * bp), 0.0)
+
+
+def quiet_windows(env: np.ndarray, fs: float, window_s: float, fraction: float,
+                  k_sd: float = 3.0) -> np.ndarray:
+    """Boolean mask of the baseline ("quiet") samples of an envelope.
+
+    Consecutive windows of ``window_s``; the lowest-mean ``fraction`` of them give a first
+    noise level (mean m0, SD s0). Taking only those would bias the baseline low (they are
+    the quietest noise, not typical noise), so the baseline is then every window whose
+    mean stays below m0 + k_sd·s0, i.e. every window consistent with noise alone.
+    """
+    w = max(round(window_s * fs), 1)
+    n_w = env.size // w
+    mask = np.zeros(env.size, dtype=bool)
+    if n_w == 0:
+        mask[:] = True
+        return mask
+    win = env[: n_w * w].reshape(n_w, w)
+    means = win.mean(axis=1)
+    k = max(round(fraction * n_w), 1)
+    sel = np.argsort(means)[:k]
+    m0, s0 = win[sel].mean(), win[sel].std()
+    mask[: n_w * w] = np.repeat(means <= m0 + k_sd * s0, w)
+    return mask
+
+
+@dataclass
+class Bursts:
+    on: np.ndarray  # sample index of the first sample above threshold
+    off: np.ndarray  # sample index of the last sample above threshold
+    threshold: float
+    baseline_mean: float
+    baseline_sd: float
+
+
+def detect_bursts(env: np.ndarray, fs: float, baseline: np.ndarray, p: EmgParams) -> Bursts:
+    """Hodges–Bui style bursts on a timing envelope.
+
+    Threshold = mean + k·SD of ``env[baseline]``; runs above it separated by dips shorter
+    than ``bridge_ms`` are merged, and merged runs shorter than ``min_on_ms`` dropped.
+    """
+    base = env[baseline] if baseline.any() else env
+    mu, sd = float(np.mean(base)), float(np.std(base))
+    thr = mu + p.k_sd * sd
+    s, e = runs(env > thr)
+    if s.size:
+        gap = s[1:] - e[:-1]
+        keep_break = np.r_[True, gap > p.bridge_ms / 1000 * fs]
+        s = s[keep_break]
+        e = e[np.r_[keep_break[1:], True]]
+        long_ = (e - s) >= p.min_on_ms / 1000 * fs
+        s, e = s[long_], e[long_]
+    return Bursts(s, e - 1, thr, mu, sd)
+
+
+@dataclass
+class CycleTiming:
+    onset_s: np.ndarray  # burst onset relative to IC (NaN = rejected)
+    offset_s: np.ndarray
+    burst: np.ndarray  # index into the bursts, -1 = none
+    reason: np.ndarray  # "" for accepted cycles
+
+
+def assign_bursts(on_t: np.ndarray, off_t: np.ndarray, ic_t: np.ndarray, pre_s: float,
+                  post_s: float, max_burst_s: float = np.inf) -> CycleTiming:
+    """Match each initial contact to a burst: the one that contains the IC, else the first
+    starting in [IC - pre_s, IC + post_s]. Cycles without one, or whose burst is longer
+    than ``max_burst_s``, are rejected with a reason."""
+    on_t, off_t, ic_t = (np.asarray(a, dtype=np.float64) for a in (on_t, off_t, ic_t))
+    n = ic_t.size
+    burst = np.full(n, -1)
+    reason = np.full(n, "no burst near initial contact", dtype=object)
+    if on_t.size and n:
+        k = np.searchsorted(on_t, ic_t, side="right") - 1
+        kc = np.clip(k, 0, on_t.size - 1)
+        contains = (k >= 0) & (off_t[kc] >= ic_t) & (on_t[kc] >= ic_t - pre_s)
+        j = np.searchsorted(on_t, ic_t - pre_s, side="left")
+        jc = np.clip(j, 0, on_t.size - 1)
+        near = (j < on_t.size) & (on_t[jc] <= ic_t + post_s)
+        burst = np.where(contains, kc, np.where(near, jc, -1))
+        reason = np.where(burst >= 0, "", reason).astype(object)
+    ok = burst >= 0
+    bc = np.clip(burst, 0, max(on_t.size - 1, 0))
+    onset = np.where(ok, on_t[bc] - ic_t if on_t.size else np.nan, np.nan)
+    offset = np.where(ok, off_t[bc] - ic_t if on_t.size else np.nan, np.nan)
+    too_long = ok & ((offset - onset) > max_burst_s)
+    reason[too_long] = "burst longer than the stride allows (tonic activity or artefact)"
+    onset[too_long] = offset[too_long] = np.nan
+    burst[too_long] = -1
+    return CycleTiming(onset, offset, burst, reason)
+
+
+def moving_max_mean(x: np.ndarray, fs: float, window_s: float) -> float:
+    """Highest moving average of ``x`` over ``window_s`` (NaN for an empty input)."""
+    if x.size == 0:
+        return float("nan")
+    w = max(min(round(window_s * fs), x.size), 1)
+    return float(uniform_filter1d(x, w, mode="nearest").max())

@@ -1,0 +1,210 @@
+"""Gait from foot contacts: running bouts, left/right assignment and the gait metrics.
+
+Contacts come from a pressure treadmill (:mod:`gaitlab.analysis.pressure`), an
+instrumented treadmill (:func:`contacts_from_force`) or gait-event markers
+(:func:`contacts_from_events`).
+
+Left/right: running strictly alternates feet, so within a continuous bout only the
+parity is unknown (is the first contact left or right?). Two independent cues vote on
+it: (1) position — a contact's placement relative to a moving midline (running median
+of all placements), which follows a runner who wanders across the belt and is only
+outvoted, not fooled, by occasional crossover steps; (2) orientation — with toe-out the
+forefoot lies lateral of the heel, so a left foot's axis points left of the belt axis
+and a right foot's to the right. Each cue gives a score in [-1, 1] (mean agreement of
+its sign with "even contacts are left"); the parity follows their sum. A bout whose cues
+disagree, both beyond ``conflict_level``, is flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from gaitlab.analysis.params import ForceParams, PressureParams, SideParams
+from gaitlab.analysis.pressure import Contacts
+
+LEFT, RIGHT, UNKNOWN = 0, 1, -1
+
+
+@dataclass
+class SidedContacts:
+    contacts: Contacts
+    side: np.ndarray  # LEFT / RIGHT / UNKNOWN
+    bout: np.ndarray  # bout id, -1 = not in a running bout
+    bouts: list[dict[str, Any]] = field(default_factory=list)  # per-bout cue scores and flags
+
+
+def running_mask(c: Contacts, p: PressureParams) -> np.ndarray:
+    """Contacts that are complete and last like a running stance."""
+    dur = (c.to - c.ic) * 1000
+    return np.isfinite(dur) & (dur >= p.min_contact_ms) & (dur <= p.max_contact_ms)
+
+
+def split_bouts(ic: np.ndarray, ok: np.ndarray, p: SideParams) -> np.ndarray:
+    """Bout id per contact (-1 outside bouts). A bout is a run of ``ok`` contacts whose
+    step intervals stay below ``bout_gap_factor`` × the median step interval."""
+    n = ic.size
+    bout = np.full(n, -1)
+    idx = np.flatnonzero(ok)
+    if idx.size < 2:
+        return bout
+    d = np.diff(ic[idx])
+    med = np.median(d)
+    # a non-running contact between two running ones also breaks the bout
+    brk = (d > p.bout_gap_factor * med) | (d <= 0) | (np.diff(idx) > 1)
+    ids = np.r_[0, np.cumsum(brk)]
+    sizes = np.bincount(ids)
+    good = sizes[ids] >= p.min_bout_steps
+    _, ids = np.unique(np.where(good, ids, -1), return_inverse=True)
+    ids = ids - (0 if good.all() else 1)
+    bout[idx] = np.where(good, ids, -1)
+    return bout
+
+
+def assign_sides(x: np.ndarray, toe_angle_deg: np.ndarray, bout: np.ndarray,
+                 p: SideParams) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Side per contact by alternation within each bout, parity chosen by the cues."""
+    side = np.full(x.size, UNKNOWN)
+    info: list[dict[str, Any]] = []
+    for b in range(int(bout.max()) + 1 if bout.size else 0):
+        idx = np.flatnonzero(bout == b)
+        s = np.where(np.arange(idx.size) % 2 == 0, -1.0, 1.0)  # hypothesis: even contacts are left
+        xb = x[idx]
+        pos_score = orient_score = 0.0
+        if np.isfinite(xb).all():
+            w = min(p.midline_window, idx.size) | 1
+            mid = ndimage.median_filter(xb, size=w, mode="nearest")
+            pos_score = float(np.mean(s * np.sign(xb - mid)))
+        ang = toe_angle_deg[idx]
+        if np.isfinite(ang).any():
+            orient_score = float(np.nanmean(s * np.sign(ang)))
+        total = pos_score + orient_score
+        even_left = total >= 0
+        side[idx] = np.where((np.arange(idx.size) % 2 == 0) == even_left, LEFT, RIGHT)
+        conflict = (pos_score * orient_score < 0
+                    and min(abs(pos_score), abs(orient_score)) > p.conflict_level)
+        info.append({"bout": b, "n": int(idx.size), "position_score": round(pos_score, 3),
+                     "orientation_score": round(orient_score, 3),
+                     "first_side": "L" if even_left else "R", "cues_conflict": bool(conflict),
+                     "undecided": bool(total == 0)})
+    return side, info
+
+
+def side_contacts(c: Contacts, pp: PressureParams, sp: SideParams) -> SidedContacts:
+    ok = running_mask(c, pp)
+    bout = split_bouts(c.ic, ok, sp)
+    side, info = assign_sides(c.x, c.toe_angle_deg, bout, sp)
+    return SidedContacts(c, side, bout, info)
+
+
+def contacts_from_events(times: np.ndarray, labels: np.ndarray, max_contact_s: float = 1.0
+                         ) -> tuple[Contacts, np.ndarray]:
+    """Contacts and sides from "IC L"/"TO L"/"IC R"/"TO R" markers (foot switches etc.).
+
+    Each IC is paired with the first same-side TO after it and before the next same-side
+    IC; unpaired ICs get TO = NaN. Placement is unknown (NaN).
+    """
+    times = np.asarray(times, dtype=np.float64)
+    lab = np.char.upper(np.char.strip(np.asarray(labels, dtype=str)))
+    ics, tos, sides = [], [], []
+    for s_code, s_name in ((LEFT, "L"), (RIGHT, "R")):
+        ic = np.sort(times[lab == f"IC {s_name}"])
+        to = np.sort(times[lab == f"TO {s_name}"])
+        j = np.searchsorted(to, ic, side="right")
+        cand = to[np.minimum(j, max(to.size - 1, 0))] if to.size else np.full(ic.size, np.nan)
+        nxt = np.r_[ic[1:], np.inf]
+        good = (j < to.size) & (cand < nxt) & (cand - ic <= max_contact_s)
+        ics.append(ic)
+        tos.append(np.where(good, cand, np.nan))
+        sides.append(np.full(ic.size, s_code))
+    ic, to, side = np.concatenate(ics), np.concatenate(tos), np.concatenate(sides)
+    o = np.argsort(ic, kind="stable")
+    nan = np.full(ic.size, np.nan)
+    c = Contacts(ic[o], to[o], nan, nan, np.full(ic.size, -1), np.full(ic.size, -1))
+    return c, side[o]
+
+
+def contacts_from_force(t: np.ndarray, fz: np.ndarray, copx: np.ndarray | None,
+                        p: ForceParams | None = None) -> Contacts:
+    """Contacts from an instrumented treadmill's vertical force (running: one foot at a time).
+
+    IC/TO are the threshold crossings of Fz, linearly interpolated between samples;
+    placement is the Fz-weighted mean COPx over the stance.
+    """
+    p = p or ForceParams()
+    t = np.asarray(t, dtype=np.float64)
+    fz = np.nan_to_num(np.asarray(fz, dtype=np.float64), nan=0.0)
+    on = fz >= p.threshold_N
+    d = np.diff(on.astype(np.int8))
+    starts = np.flatnonzero(d == 1) + 1
+    ends = np.flatnonzero(d == -1)
+    if on.size and on[0]:
+        starts = np.r_[0, starts]
+    if on.size and on[-1]:
+        ends = np.r_[ends, on.size - 1]
+    if starts.size == 0:
+        return Contacts.empty()
+
+    def cross(i_out: np.ndarray, i_in: np.ndarray) -> np.ndarray:
+        valid = (i_out >= 0) & (i_out < t.size)
+        io = np.clip(i_out, 0, t.size - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = (p.threshold_N - fz[io]) / (fz[i_in] - fz[io])
+        return np.where(valid, t[io] + np.clip(frac, 0, 1) * (t[i_in] - t[io]), np.nan)
+
+    ic, to = cross(starts - 1, starts), cross(ends + 1, ends)
+    x = np.full(starts.size, np.nan)
+    if copx is not None:
+        cx = np.asarray(copx, dtype=np.float64)
+        w = np.where(on & np.isfinite(cx), fz, 0.0)
+        edges = np.r_[starts, ends + 1].reshape(2, -1).T.ravel()
+        sw = np.add.reduceat(w, edges)[::2]
+        swx = np.add.reduceat(w * np.nan_to_num(cx), edges)[::2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.where(sw > 0, swx / sw, np.nan)
+    nan = np.full(starts.size, np.nan)
+    return Contacts(ic, to, x, nan, starts, ends)
+
+
+def _num(v: float | np.floating | None, nd: int = 3) -> float | None:
+    if v is None or not np.isfinite(v):
+        return None
+    return round(float(v), nd)
+
+
+def gait_metrics(sc: SidedContacts, leg_length_m: float | None, source: str) -> dict[str, Any]:
+    """The ``gait`` block of the metrics contract from sided contacts in bouts."""
+    c, side, bout = sc.contacts, sc.side, sc.bout
+    inb = (bout >= 0) & (side != UNKNOWN)
+    out: dict[str, Any] = {"source": source, "n_steps": int(inb.sum()), "cadence_spm": None,
+                           "step_width_cm": {"mean": None, "sd": None}, "crossover_pct": None,
+                           "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None}}
+    if not inb.any():
+        return out
+    bi = bout[inb]
+    ic = c.ic[inb]
+    first = np.r_[True, bi[1:] != bi[:-1]]
+    last = np.r_[bi[1:] != bi[:-1], True]
+    n_int = int(inb.sum() - first.sum())
+    dur = float(np.sum(ic[last] - ic[first]))
+    if n_int > 0 and dur > 0:
+        out["cadence_spm"] = _num(60.0 * n_int / dur, 2)
+    # consecutive pairs inside a bout: signed width = x(right) - x(left)
+    x, sd = c.x[inb], side[inb]
+    same = ~first[1:]
+    w = np.where(sd[:-1] == RIGHT, x[:-1] - x[1:], x[1:] - x[:-1])[same] * 100
+    w = w[np.isfinite(w)]
+    if w.size:
+        out["step_width_cm"] = {"mean": _num(w.mean()),
+                                "sd": _num(w.std(ddof=1)) if w.size > 1 else None}
+        out["crossover_pct"] = _num(100.0 * np.mean(w <= 0), 2)
+        if leg_length_m:
+            out["step_width_index_pct"] = _num(w.mean() / (leg_length_m * 100) * 100)
+    ct = (c.to - c.ic)[inb] * 1000
+    for code, name in ((LEFT, "L"), (RIGHT, "R")):
+        v = ct[(sd == code) & np.isfinite(ct)]
+        out["contact_time_ms"][name] = _num(v.mean(), 2) if v.size else None
+    return out

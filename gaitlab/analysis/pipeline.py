@@ -1,0 +1,337 @@
+"""Session file → metrics contract (``gaitlab.metrics/1``).
+
+This is the only module of the analysis that touches the session file; everything it
+calls is a pure function over arrays and sampling rates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gaitlab.analysis import emg as E
+from gaitlab.analysis import gait as G
+from gaitlab.analysis import strength as S
+from gaitlab.analysis.params import AnalysisParams
+from gaitlab.analysis.pressure import contacts_from_blocks
+from gaitlab.errors import GaitlabError, StreamFormatError
+from gaitlab.io.session import RecordedStream, Session, open_session
+
+METRICS_SCHEMA = "gaitlab.metrics/1"
+SIDE_CODE = {"L": G.LEFT, "R": G.RIGHT}
+
+
+@dataclass
+class AnalysisResult:
+    metrics: dict[str, Any]
+    parameters: dict[str, Any]
+    notes: dict[str, str] = field(default_factory=dict)  # metric path → why it is null
+    warnings: list[str] = field(default_factory=list)
+    contacts: G.SidedContacts | None = None
+    emg_cycles: dict[str, dict[str, Any]] = field(default_factory=dict)  # per muscle
+    trials: list[S.Trial] = field(default_factory=list)
+    auto_trials: list[S.Trial] = field(default_factory=list)  # found without markers
+    stored: bool = False
+    store_error: str = ""
+
+
+def empty_metrics() -> dict[str, Any]:
+    return {
+        "schema": METRICS_SCHEMA,
+        "gait": {"source": None, "n_steps": None, "cadence_spm": None,
+                 "step_width_cm": {"mean": None, "sd": None}, "crossover_pct": None,
+                 "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None}},
+        "emg": {},
+        "strength": {"hip_abduction": {
+            s: {"peak_force_N": None, "trials_N": [], "torque_Nm_per_kg": None, "cv_pct": None}
+            for s in ("L", "R")} | {"lsi_pct": None}},
+    }
+
+
+def _num(v: Any, nd: int = 2) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), nd)
+
+
+def _checked(st: RecordedStream) -> int:
+    """Number of usable samples; a one-line error when data and metadata disagree."""
+    ds = st.dataset
+    if not st.spec.is_string and (ds.ndim != 2 or ds.shape[1] != st.spec.channel_count):
+        raise StreamFormatError(
+            f"stream '{st.spec.name}': data has shape {ds.shape} but channel_count is "
+            f"{st.spec.channel_count}; the file is damaged or not written to the schema")
+    return min(int(ds.shape[0]), st.n_samples)
+
+
+def _rate(st: RecordedStream, t: np.ndarray) -> float:
+    if st.spec.nominal_srate > 0:
+        return float(st.spec.nominal_srate)
+    d = np.diff(t)
+    d = d[np.isfinite(d) & (d > 0)]
+    if d.size == 0:
+        raise StreamFormatError(f"stream '{st.spec.name}': cannot tell its sampling rate")
+    return float(1 / np.median(d))
+
+
+def _markers(s: Session) -> tuple[np.ndarray, np.ndarray]:
+    ts, ls = [], []
+    for st in s.by_role("markers"):
+        n = _checked(st)
+        data = st.read(0, n)
+        lab = np.asarray(data, dtype=object).reshape(n, -1)[:, 0] if n else np.empty(0, object)
+        ts.append(st.times()[:n])
+        ls.append(np.array([str(v) for v in lab], dtype=str) if n else np.empty(0, str))
+    if not ts:
+        return np.empty(0), np.empty(0, str)
+    t, lab = np.concatenate(ts), np.concatenate(ls)
+    o = np.argsort(t, kind="stable")
+    return t[o], lab[o]
+
+
+def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
+          res: AnalysisResult) -> G.SidedContacts | None:
+    pres = s.by_role("pressure")
+    force = s.by_role("force_treadmill")
+    events = np.isin(np.char.upper(np.char.strip(ml)), ["IC L", "IC R", "TO L", "TO R"])
+    if pres:
+        st = pres[0]
+        n = _checked(st)
+        geo = st.spec.geometry
+        assert geo is not None  # parse_info_xml guarantees it for pressure streams
+        t = st.times()[:n]
+
+        def read(a: int, b: int) -> np.ndarray:
+            return st.read(a, b).reshape(b - a, geo.rows, geo.cols)
+
+        c = contacts_from_blocks(read, t, geo.row_pitch_m, geo.col_pitch_m, p.pressure)
+        sc = G.side_contacts(c, p.pressure, p.sides)
+        src = "pressure"
+    elif force:
+        st = force[0]
+        n = _checked(st)
+        t = st.times()[:n]
+        x = st.read(0, n).astype(np.float64)
+        lab = st.spec.labels
+        if "Fz" in lab:
+            fz = x[:, lab.index("Fz")]
+            cop = x[:, lab.index("COPx")] if "COPx" in lab else None
+        else:
+            fl, fr = x[:, lab.index("Fz_L")], x[:, lab.index("Fz_R")]
+            fz = np.nan_to_num(fl) + np.nan_to_num(fr)
+            cop = None
+            if {"COPx_L", "COPx_R"} <= set(lab):
+                cl = np.nan_to_num(x[:, lab.index("COPx_L")])
+                cr = np.nan_to_num(x[:, lab.index("COPx_R")])
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    cop = (np.nan_to_num(fl) * cl + np.nan_to_num(fr) * cr) / fz
+        c = G.contacts_from_force(t, fz, cop, p.force)
+        sc = G.side_contacts(c, p.pressure, p.sides)
+        src = "force"
+    elif events.any():
+        c, side = G.contacts_from_events(mt[events], ml[events], p.pressure.max_contact_ms / 1000)
+        ok = G.running_mask(c, p.pressure)
+        bout = G.split_bouts(c.ic, ok, p.sides)
+        sc = G.SidedContacts(c, np.where(bout >= 0, side, G.UNKNOWN), bout)
+        src = "events"
+        res.notes["gait.step_width_cm"] = "gait events carry no foot placement"
+    else:
+        res.notes["gait"] = "no pressure, force-treadmill or gait-event (IC/TO marker) stream"
+        return None
+    for b in sc.bouts:
+        if b["cues_conflict"]:
+            res.warnings.append(
+                f"running bout {b['bout']} ({b['n']} steps): left/right cues disagree "
+                f"(position {b['position_score']:+.2f}, orientation {b['orientation_score']:+.2f})")
+    leg = s.athlete.get("leg_length_m")
+    res.metrics["gait"] = G.gait_metrics(sc, float(leg) if leg else None, src)
+    if res.metrics["gait"]["n_steps"] == 0:
+        res.notes["gait"] = f"{src}: no running bout found ({len(c)} contacts)"
+    if not leg:
+        res.notes["gait.step_width_index_pct"] = "no leg_length_m in the session's athlete"
+    return sc
+
+
+def _emg(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, trials: list[S.Trial],
+         res: AnalysisResult) -> None:
+    ep = p.emg
+    params_used: dict[str, Any] = {}
+    for st in s.by_role("emg"):
+        muscles = st.spec.emg_muscles(p.montage or None)
+        if not muscles:
+            res.warnings.append(f"EMG stream '{st.spec.name}': no channel maps to MUSCLE_SIDE; "
+                                "pass a montage")
+            continue
+        n = _checked(st)
+        t = st.times()[:n]
+        fs = _rate(st, t)
+        raw = st.read(0, n)
+        cols = sorted(muscles)
+        filled = {}
+        bads = {}
+        for ci in cols:
+            filled[ci], bads[ci] = E.fill_nans(raw[:, ci], fs, ep.max_nan_gap_ms / 1000)
+        del raw
+        if ep.mains_hz == "auto":
+            seg = np.stack([filled[ci][: int(60 * fs)] for ci in cols], axis=1)
+            mains, notches = E.detect_mains(seg, fs, ep.mains_min_ratio, ep.lowpass_hz)
+        elif ep.mains_hz in ("off", None, 0):
+            mains, notches = None, []
+        else:
+            mains = float(ep.mains_hz)
+            top = min(ep.lowpass_hz, fs / 2 - 2)
+            notches = [mains * k for k in range(1, int(top // mains) + 1)]
+        params_used[st.spec.name] = {"fs_hz": fs, "mains_hz": mains, "notch_hz": notches}
+        for ci in cols:
+            muscle, side = muscles[ci]
+            res.metrics["emg"][f"{muscle}_{side}"] = _emg_channel(
+                filled[ci], bads[ci], t, fs, side, f"{muscle}_{side}", notches, sc, trials, p, res)
+    res.parameters["emg_streams"] = params_used
+
+
+def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side: str, name: str,
+                 notches: list[float], sc: G.SidedContacts | None, trials: list[S.Trial],
+                 p: AnalysisParams, res: AnalysisResult) -> dict[str, Any]:
+    ep = p.emg
+    out: dict[str, Any] = {"onset_ms": {"mean": None, "sd": None},
+                           "offset_ms": {"mean": None, "sd": None},
+                           "n_cycles": 0, "peak_pct_mvc": None}
+    bp = E.bandpass(x, fs, ep, notches)
+    env_t = E.linear_envelope(bp, fs, ep.timing_envelope_hz)
+    ms = E.rms_envelope(bp, fs, ep.amplitude_envelope_hz)
+    del bp
+    if sc is None or not (sc.bout >= 0).any():
+        res.notes[f"emg.{name}"] = "no gait initial contacts to time the bursts against"
+        return out
+    inb = sc.bout >= 0
+    ic_all = sc.contacts.ic[inb]
+    ic = np.sort(sc.contacts.ic[inb & (sc.side == SIDE_CODE[side])])
+    if ic.size == 0:
+        res.notes[f"emg.{name}"] = f"no {side} initial contacts"
+        return out
+    a, b = np.searchsorted(t, [np.nanmin(ic_all) - 1.0, np.nanmax(ic_all) + 1.0])
+    if b - a < fs:
+        res.notes[f"emg.{name}"] = "EMG does not cover the running bout"
+        return out
+    env_r, t_r = env_t[a:b], t[a:b]
+    quiet = E.quiet_windows(env_r, fs, ep.baseline_window_ms / 1000, ep.baseline_fraction,
+                            ep.k_sd)
+    quiet &= ~bad[a:b]
+    bursts = E.detect_bursts(env_r, fs, quiet, ep)
+    stride = float(np.median(np.diff(ic))) if ic.size > 1 else np.inf
+    cyc = E.assign_bursts(t_r[bursts.on], t_r[bursts.off], ic, ep.assign_pre_ms / 1000,
+                          ep.assign_post_ms / 1000, ep.max_burst_stride_frac * stride)
+    # cycles with a data dropout in their window are artefact
+    cbad = np.r_[0, np.cumsum(bad[a:b])]
+    lo = np.searchsorted(t_r, ic - ep.assign_pre_ms / 1000)
+    hi = np.searchsorted(t_r, ic + stride * ep.max_burst_stride_frac)
+    dropout = (cbad[hi] - cbad[lo]) > 0
+    cyc.reason[dropout] = "EMG dropout (NaN run) in the cycle"
+    cyc.onset_s[dropout] = cyc.offset_s[dropout] = np.nan
+    cyc.burst[dropout] = -1
+    ok = cyc.burst >= 0
+    on_ms, off_ms = cyc.onset_s[ok] * 1000, cyc.offset_s[ok] * 1000
+    out["n_cycles"] = int(ok.sum())
+    if ok.any():
+        out["onset_ms"] = {"mean": _num(on_ms.mean(), 1),
+                           "sd": _num(on_ms.std(ddof=1), 1) if ok.sum() > 1 else None}
+        out["offset_ms"] = {"mean": _num(off_ms.mean(), 1),
+                            "sd": _num(off_ms.std(ddof=1), 1) if ok.sum() > 1 else None}
+    else:
+        res.notes[f"emg.{name}"] = "no burst detected in any cycle"
+    res.emg_cycles[name] = {
+        "ic_s": ic, "onset_ms": cyc.onset_s * 1000, "offset_ms": cyc.offset_s * 1000,
+        "reason": list(cyc.reason), "threshold": bursts.threshold,
+        "baseline_mean": bursts.baseline_mean, "baseline_sd": bursts.baseline_sd}
+    # amplitude: RMS envelope with the quiet-window noise power removed
+    noise_ms = float(np.mean(ms[a:b][quiet])) if quiet.any() else 0.0
+    amp = np.sqrt(np.maximum(ms - noise_ms, 0.0))
+    mvc_trials = [tr for tr in trials if tr.test == ep.mvc_test and tr.side == side]
+    if not mvc_trials:
+        res.notes[f"emg.{name}.peak_pct_mvc"] = f"no {ep.mvc_test} {side} trials (MVC reference)"
+        return out
+    mvc = max(E.moving_max_mean(amp[i0:i1], fs, ep.mvc_window_ms / 1000)
+              for i0, i1 in (np.searchsorted(t, [tr.t0, tr.t1]) for tr in mvc_trials))
+    if not ok.any() or not np.isfinite(mvc) or mvc <= 0:
+        res.notes[f"emg.{name}.peak_pct_mvc"] = "no MVC activation or no running bursts"
+        return out
+    bi = cyc.burst[ok]
+    on_i, off_i = bursts.on[bi] + a, bursts.off[bi] + a
+    ampx = np.r_[amp, 0.0]
+    edges = np.stack([on_i, off_i + 1], axis=1)
+    # bursts may repeat (two ICs on one burst): reduce each pair on its own
+    peaks = np.array([ampx[i0:i1].max() for i0, i1 in edges])  # per cycle
+    out["peak_pct_mvc"] = _num(peaks.mean() / mvc * 100, 1)
+    return out
+
+
+def _strength(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
+              res: AnalysisResult) -> list[S.Trial]:
+    trials, problems = S.trials_from_markers(mt, ml)
+    res.warnings += [f"markers: {x}" for x in problems]
+    dyn = s.by_role("dynamometer")
+    block = res.metrics["strength"]["hip_abduction"]
+    if not dyn:
+        res.notes["strength"] = "no dynamometer stream"
+        return trials
+    st = dyn[0]
+    n = _checked(st)
+    t = st.times()[:n]
+    fs = _rate(st, t)
+    f = S.smooth(st.read(0, n)[:, 0], fs, p.strength.smooth_ms)
+    tests = [tr for tr in trials if tr.test == p.strength.test]
+    if not tests:
+        auto = S.segment_trials(t, f, fs, p.strength)
+        res.notes["strength"] = (f"no {p.strength.test} trial markers; {len(auto)} trials found "
+                                 "in the force signal but their side is unknown")
+        res.auto_trials = auto
+        return trials
+    ath = s.athlete
+    lever, mass = ath.get("lever_arm_m"), ath.get("body_mass_kg")
+    for side in ("L", "R"):
+        sel = [tr for tr in tests if tr.side == side]
+        pk = S.trial_peaks(t, f, sel)
+        block[side] = S.side_metrics(pk, float(lever) if lever else None,
+                                     float(mass) if mass else None)
+        if not sel:
+            res.notes[f"strength.{side}"] = f"no {p.strength.test} {side} trials"
+    inv = str(ath.get("involved_side", "") or "")
+    block["lsi_pct"], how = S.lsi(block["L"]["peak_force_N"], block["R"]["peak_force_N"], inv)
+    res.parameters["strength_lsi_basis"] = how
+    return trials
+
+
+def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | None = None
+                    ) -> AnalysisResult:
+    """Compute the metrics contract for one session file (read-only; see :func:`store`)."""
+    p = params if isinstance(params, AnalysisParams) else AnalysisParams.from_dict(params or {})
+    res = AnalysisResult(metrics=empty_metrics(), parameters=p.to_dict())
+    with open_session(path) as s:
+        try:
+            mt, ml = _markers(s)
+            sc = _gait(s, p, mt, ml, res)
+            res.contacts = sc
+            trials = _strength(s, p, mt, ml, res)
+            res.trials = trials
+            _emg(s, p, sc, trials, res)
+        except GaitlabError:
+            raise
+        except (ValueError, KeyError, IndexError, OSError, TypeError) as exc:
+            first = (str(exc).splitlines() or [""])[0]
+            raise GaitlabError(f"{path}: cannot analyse ({type(exc).__name__}: {first}); "
+                               "the file may be damaged") from exc
+    res.metrics["emg"] = dict(sorted(res.metrics["emg"].items()))
+    return res
+
+
+def store(path: str | Path, res: AnalysisResult) -> None:
+    """Write the metrics into the session file; on failure record why in ``res.store_error``."""
+    from gaitlab.io.session import write_analysis
+
+    try:
+        write_analysis(path, res.metrics, res.parameters)
+        res.stored = True
+    except (GaitlabError, OSError) as exc:
+        res.stored = False
+        res.store_error = (str(exc).splitlines() or ["unknown error"])[0]

@@ -1,0 +1,202 @@
+"""Foot contacts from a pressure treadmill: space-time segmentation of pressure frames.
+
+Frames are (n_frames, rows, cols) in N/cm^2, row 0 = front edge of the belt, col 0 =
+the runner's left. A contact is a connected blob in (time, row, col) of sensors at or
+above the threshold; heel and forefoot blobs separated by an unloaded arch are joined by
+a small in-plane dilation used only for labelling. Long recordings are processed block by
+block (:func:`contacts_from_blocks`) with contacts that cross a block boundary carried
+into the next block, so the result does not depend on the block size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from gaitlab.analysis.params import PressureParams
+
+
+@dataclass
+class Contacts:
+    """One entry per foot contact. Times in s, positions in m (x + toward the runner's right)."""
+
+    ic: np.ndarray  # initial contact, sub-frame (NaN when the contact starts before the data)
+    to: np.ndarray  # toe-off, sub-frame (NaN when it ends after the data)
+    x: np.ndarray  # pressure-weighted mediolateral centroid over the stance
+    toe_angle_deg: np.ndarray  # foot axis vs. belt axis, + = toes point to the runner's right
+    first: np.ndarray  # first frame index (global)
+    last: np.ndarray  # last frame index (global)
+
+    @classmethod
+    def empty(cls) -> Contacts:
+        z = np.empty(0)
+        return cls(z, z, z, z, np.empty(0, int), np.empty(0, int))
+
+    @classmethod
+    def concat(cls, parts: list[Contacts]) -> Contacts:
+        if not parts:
+            return cls.empty()
+        return cls(*(np.concatenate([getattr(p, n) for p in parts])
+                     for n in ("ic", "to", "x", "toe_angle_deg", "first", "last")))
+
+    def take(self, idx: np.ndarray) -> Contacts:
+        return Contacts(self.ic[idx], self.to[idx], self.x[idx], self.toe_angle_deg[idx],
+                        self.first[idx], self.last[idx])
+
+    def __len__(self) -> int:
+        return int(self.ic.size)
+
+
+def _crossing(thr: float, m_out: np.ndarray, m_in: np.ndarray, m_next: np.ndarray,
+              t_out: np.ndarray, t_in: np.ndarray, t_next: np.ndarray) -> np.ndarray:
+    """Time where the peak-pressure trace crosses ``thr`` between an outside frame
+    (below threshold) and the first inside frame (at/above it).
+
+    Linear interpolation between the two frames when the outside frame carries load; when
+    it reads zero (the foot was still in the air), the slope of the first two inside
+    frames is extrapolated back, kept within the frame interval.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = (thr - m_out) / (m_in - m_out)
+        t_interp = t_out + np.clip(frac, 0, 1) * (t_in - t_out)
+        slope = (m_next - m_in) / (t_next - t_in)
+        t_extra = t_in - (m_in - thr) / slope
+    lo, hi = np.minimum(t_out, t_in), np.maximum(t_out, t_in)
+    t_extra = np.clip(t_extra, lo, hi)
+    use_extra = (m_out <= 0) & (m_next > m_in) & np.isfinite(t_extra)
+    return np.where(use_extra, t_extra, t_interp)
+
+
+def segment_contacts(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
+                     col_pitch_m: float, p: PressureParams | None = None) -> Contacts:
+    """Contacts in one block of frames; frame indices are local to the block.
+
+    Contacts touching the first or last frame get NaN IC or TO (the caller decides
+    whether they are complete). NaN pressures count as unloaded.
+    """
+    p = p or PressureParams()
+    thr = p.threshold_ncm2
+    P = np.nan_to_num(np.asarray(frames, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    n_f = P.shape[0]
+    if n_f == 0:
+        return Contacts.empty()
+    mask = P >= thr
+    br = max(round(p.bridge_mm / 1000 / row_pitch_m / 2), 0)
+    bc = max(int(p.bridge_cols), 0)
+    grown = mask
+    if br or bc:
+        grown = ndimage.binary_dilation(mask, structure=np.ones((1, 2 * br + 1, 2 * bc + 1), bool))
+    lab, n = ndimage.label(grown, structure=ndimage.generate_binary_structure(3, 1))
+    if n == 0:
+        return Contacts.empty()
+    f, r, c = np.nonzero(mask)
+    lbl = lab[f, r, c].astype(np.int64)
+    val = P[f, r, c].astype(np.float64)
+    x = (c + 0.5) * col_pitch_m
+    r = r.astype(np.float64)
+    # group sensor-frames by (label, frame); groups of one label are contiguous, frames ascending
+    key = lbl * n_f + f
+    order = np.argsort(key, kind="stable")
+    key, lbl, f, r, x, val, c = key[order], lbl[order], f[order], r[order], x[order], val[order], c[order]
+    g0 = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    g_lbl, g_f = lbl[g0], f[g0]
+    sp = np.add.reduceat(val, g0)
+    spx = np.add.reduceat(val * x, g0)
+    spr = np.add.reduceat(val * r, g0)
+    sprx = np.add.reduceat(val * r * x, g0)
+    sprr = np.add.reduceat(val * r * r, g0)
+    gmax = np.maximum.reduceat(val, g0)
+    cov_g = sprx - spr * spx / sp  # within-frame: removes the belt's backward motion
+    var_g = sprr - spr * spr / sp
+    l0 = np.flatnonzero(np.r_[True, g_lbl[1:] != g_lbl[:-1]])  # first group of each label
+    l1 = np.r_[l0[1:], g_lbl.size] - 1
+    first, last = g_f[l0], g_f[l1]
+    sum_p = np.add.reduceat(sp, l0)
+    xc = np.add.reduceat(spx, l0) / sum_p
+    cov, var = np.add.reduceat(cov_g, l0), np.add.reduceat(var_g, l0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dx_drow = np.where(var > 0, cov / var, np.nan)  # m across per row backward
+    # forward = decreasing row: dx/dforward = -dx_drow / row_pitch
+    toe = np.degrees(np.arctan(-dx_drow / row_pitch_m))
+    n_sf = np.add.reduceat(np.diff(np.r_[g0, key.size]), l0)
+
+    # column / row extent of each contact, to look at the frames just outside it
+    e0 = np.flatnonzero(np.r_[True, lbl[1:] != lbl[:-1]])
+    cmin, cmax = np.minimum.reduceat(c, e0), np.maximum.reduceat(c, e0)
+    rr = r.astype(np.int64)
+    rmin, rmax = np.minimum.reduceat(rr, e0), np.maximum.reduceat(rr, e0)
+    m_pre = np.zeros(first.size)
+    m_post = np.zeros(first.size)
+    for i in range(first.size):  # one iteration per contact, not per sample
+        box = np.s_[rmin[i]:rmax[i] + 1, cmin[i]:cmax[i] + 1]
+        if first[i] > 0:
+            v = P[first[i] - 1][box]
+            v = v[v < thr]
+            m_pre[i] = v.max() if v.size else 0.0
+        if last[i] < n_f - 1:
+            v = P[last[i] + 1][box]
+            v = v[v < thr]
+            m_post[i] = v.max() if v.size else 0.0
+    m_first, m_last = gmax[l0], gmax[l1]
+    has2 = l1 > l0
+    m_second = np.where(has2, gmax[np.minimum(l0 + 1, l1)], m_first)
+    m_penult = np.where(has2, gmax[np.maximum(l1 - 1, l0)], m_last)
+    t = np.asarray(times, dtype=np.float64)
+    dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
+    tf, tl = t[first], t[last]
+    t_pre = np.where(first > 0, t[np.maximum(first - 1, 0)], tf - dt)
+    t_post = np.where(last < n_f - 1, t[np.minimum(last + 1, n_f - 1)], tl + dt)
+    t_2 = np.where(has2, t[np.minimum(first + 1, n_f - 1)], tf + dt)
+    t_p = np.where(has2, t[np.maximum(last - 1, 0)], tl - dt)
+    ic = _crossing(thr, m_pre, m_first, m_second, t_pre, tf, t_2)
+    to = _crossing(thr, m_post, m_last, m_penult, t_post, tl, t_p)
+    ic = np.where(first > 0, ic, np.nan)
+    to = np.where(last < n_f - 1, to, np.nan)
+    keep = n_sf >= p.min_sensor_frames
+    out = Contacts(ic, to, xc, toe, first.astype(int), last.astype(int))
+    order_t = np.argsort(first[keep], kind="stable")
+    return out.take(np.flatnonzero(keep)[order_t])
+
+
+def contacts_from_blocks(read: Callable[[int, int], np.ndarray], times: np.ndarray,
+                         row_pitch_m: float, col_pitch_m: float,
+                         p: PressureParams | None = None, block_frames: int | None = None) -> Contacts:
+    """Contacts of a whole recording, reading frames [start, stop) with ``read`` block-wise.
+
+    Each contact is reported by exactly one block: the one in which it starts at or after
+    the block's frontier and ends before the block's last frame. A contact still loaded at
+    the end of a block moves the next block's start back to it (plus two frames for the
+    sub-frame IC), so contacts across block boundaries are measured whole.
+    """
+    p = p or PressureParams()
+    times = np.asarray(times, dtype=np.float64)
+    n = times.size
+    if block_frames is None:
+        dt = float(np.median(np.diff(times))) if n > 1 else 1.0
+        block_frames = max(int(p.block_s / dt) if dt > 0 else 1000, 64)
+    margin = 2
+    parts: list[Contacts] = []
+    frontier = 0
+    while frontier < n:
+        s = max(frontier - margin, 0)
+        e = min(s + block_frames, n)
+        c = segment_contacts(read(s, e), times[s:e], row_pitch_m, col_pitch_m, p)
+        g_first, g_last = c.first + s, c.last + s
+        if e < n:
+            open_ = (g_last == e - 1) & (g_first >= frontier)
+            new_frontier = int(g_first[open_].min()) if open_.any() else e
+            if new_frontier <= frontier:  # one contact longer than a block: give it up
+                new_frontier = e
+        else:
+            new_frontier = n
+        sel = (g_first >= frontier) & (g_first < new_frontier) & (g_last < e - 1 if e < n else True)
+        if sel.any():
+            part = c.take(np.flatnonzero(sel))
+            part.first = part.first + s
+            part.last = part.last + s
+            parts.append(part)
+        frontier = new_frontier
+    return Contacts.concat(parts)

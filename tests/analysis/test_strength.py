@@ -1,0 +1,48 @@
+import numpy as np
+from analysis_synth import make_test_force
+
+from gaitlab.analysis import strength as S
+from gaitlab.analysis.params import StrengthParams
+
+FS = 100.0
+
+
+def test_trial_peaks_reject_spikes_and_nans() -> None:
+    rng = np.random.default_rng(0)
+    trials = [(1.0, 5.0, 180.0), (7.0, 11.0, 170.0), (13.0, 17.0, 175.0)]
+    f = make_test_force(FS, 19, trials, rng, noise_N=1.0)
+    t = np.arange(f.size) / FS
+    f[300] = 900.0  # single-sample spike inside trial 1
+    f[800:803] = np.nan
+    sm = S.smooth(f, FS, 50)
+    pk = S.trial_peaks(t, sm, [S.Trial("hip_abduction", "L", a, b) for a, b, _ in trials])
+    np.testing.assert_allclose(pk, [p for *_, p in trials], atol=2.5)
+
+
+def test_markers_pairing_and_problems() -> None:
+    t = np.array([1, 2, 3, 4, 5, 6, 7.0])
+    lab = np.array(["trial_start hip_abduction L", "trial_end hip_abduction L",
+                    "trial_start hip_abduction R", "IC L", "trial_end hip_abduction R",
+                    "trial_end hip_abduction L", "trial_start hip_abduction L"])
+    trials, problems = S.trials_from_markers(t, lab)
+    assert [(tr.side, tr.t0, tr.t1) for tr in trials] == [("L", 1, 2), ("R", 3, 5)]
+    assert len(problems) == 2
+
+
+def test_segment_trials_without_markers() -> None:
+    rng = np.random.default_rng(1)
+    f = make_test_force(FS, 20, [(1, 5, 150), (8, 12, 160), (14, 18, 155)], rng)
+    tr = S.segment_trials(np.arange(f.size) / FS, f, FS, StrengthParams())
+    assert len(tr) == 3 and all(t.side == "" for t in tr)
+
+
+def test_side_metrics_and_lsi() -> None:
+    m = S.side_metrics(np.array([170.0, 180.0, 175.0]), 0.42, 62.0)
+    assert m["peak_force_N"] == 180.0
+    assert abs(m["torque_Nm_per_kg"] - 180 * 0.42 / 62) < 1e-4
+    assert abs(m["cv_pct"] - np.std([170, 180, 175], ddof=1) / 175 * 100) < 0.01
+    assert S.side_metrics(np.array([np.nan]), 0.42, 62)["peak_force_N"] is None
+    v, how = S.lsi(180.0, 144.0, "R")
+    assert v == 80.0 and "involved" in how
+    v, how = S.lsi(144.0, 180.0, "")
+    assert v == 80.0 and "weaker" in how
