@@ -8,11 +8,19 @@ Left/right: running strictly alternates feet, so within a continuous bout only t
 parity is unknown (is the first contact left or right?). Two independent cues vote on
 it: (1) position — a contact's placement relative to a moving midline (running median
 of all placements), which follows a runner who wanders across the belt and is only
-outvoted, not fooled, by occasional crossover steps; (2) orientation — with toe-out the
-forefoot lies lateral of the heel, so a left foot's axis points left of the belt axis
-and a right foot's to the right. Each cue gives a score in [-1, 1] (mean agreement of
-its sign with "even contacts are left"); the parity follows their sum. A bout whose cues
-disagree, both beyond ``conflict_level``, is flagged.
+outvoted, not fooled, by occasional crossover steps; (2) gait line — the centre of
+pressure of a running foot travels from the heel along the lateral midfoot and ends
+medially, over the first metatarsal head and hallux, at push-off; so its mediolateral
+shift from mid to late stance (``Contacts.medial_shift``) points toward +x (the runner's
+right) for a left foot and toward -x for a right foot, wherever the foot is placed.
+Each cue gives a score in [-1, 1] (mean agreement of its sign with "even contacts are
+left"). The gait line is intrinsic to the foot, while position fails systematically for
+a runner who crosses the midline on most steps (the narrow gait that matters for ITB
+syndrome), so a gait-line score of at least ``line_decisive`` decides alone; otherwise
+(no pressure matrix, or an unclear gait line) the parity follows the sum of the two.
+A bout whose cues disagree, both beyond ``conflict_level``, is flagged. The
+pressure-weighted footprint axis (``toe_angle_deg``) is not a cue: hallux loading tilts
+it medially, so it does not show toe-out reliably.
 """
 
 from __future__ import annotations
@@ -64,30 +72,34 @@ def split_bouts(ic: np.ndarray, ok: np.ndarray, p: SideParams) -> np.ndarray:
     return bout
 
 
-def assign_sides(x: np.ndarray, toe_angle_deg: np.ndarray, bout: np.ndarray,
+def assign_sides(x: np.ndarray, medial_shift: np.ndarray, bout: np.ndarray,
                  p: SideParams) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """Side per contact by alternation within each bout, parity chosen by the cues."""
+    """Side per contact by alternation within each bout, parity chosen by the cues.
+
+    ``x``: placement (m, + toward the runner's right); ``medial_shift``: late- minus
+    mid-stance COP x (m; > 0 for a left foot, < 0 for a right one). Either may be NaN.
+    """
     side = np.full(x.size, UNKNOWN)
     info: list[dict[str, Any]] = []
     for b in range(int(bout.max()) + 1 if bout.size else 0):
         idx = np.flatnonzero(bout == b)
         s = np.where(np.arange(idx.size) % 2 == 0, -1.0, 1.0)  # hypothesis: even contacts are left
         xb = x[idx]
-        pos_score = orient_score = 0.0
+        pos_score = line_score = 0.0
         if np.isfinite(xb).all():
             w = min(p.midline_window, idx.size) | 1
             mid = ndimage.median_filter(xb, size=w, mode="nearest")
             pos_score = float(np.mean(s * np.sign(xb - mid)))
-        ang = toe_angle_deg[idx]
-        if np.isfinite(ang).any():
-            orient_score = float(np.nanmean(s * np.sign(ang)))
-        total = pos_score + orient_score
+        shift = medial_shift[idx]
+        if np.isfinite(shift).any():
+            line_score = float(np.nanmean(-s * np.sign(shift)))  # left foot: shift > 0
+        total = line_score if abs(line_score) >= p.line_decisive else pos_score + line_score
         even_left = total >= 0
         side[idx] = np.where((np.arange(idx.size) % 2 == 0) == even_left, LEFT, RIGHT)
-        conflict = (pos_score * orient_score < 0
-                    and min(abs(pos_score), abs(orient_score)) > p.conflict_level)
+        conflict = (pos_score * line_score < 0
+                    and min(abs(pos_score), abs(line_score)) > p.conflict_level)
         info.append({"bout": b, "n": int(idx.size), "position_score": round(pos_score, 3),
-                     "orientation_score": round(orient_score, 3),
+                     "gait_line_score": round(line_score, 3),
                      "first_side": "L" if even_left else "R", "cues_conflict": bool(conflict),
                      "undecided": bool(total == 0)})
     return side, info
@@ -96,7 +108,7 @@ def assign_sides(x: np.ndarray, toe_angle_deg: np.ndarray, bout: np.ndarray,
 def side_contacts(c: Contacts, pp: PressureParams, sp: SideParams) -> SidedContacts:
     ok = running_mask(c, pp)
     bout = split_bouts(c.ic, ok, sp)
-    side, info = assign_sides(c.x, c.toe_angle_deg, bout, sp)
+    side, info = assign_sides(c.x, c.medial_shift, bout, sp)
     return SidedContacts(c, side, bout, info)
 
 
@@ -123,7 +135,7 @@ def contacts_from_events(times: np.ndarray, labels: np.ndarray, max_contact_s: f
     ic, to, side = np.concatenate(ics), np.concatenate(tos), np.concatenate(sides)
     o = np.argsort(ic, kind="stable")
     nan = np.full(ic.size, np.nan)
-    c = Contacts(ic[o], to[o], nan, nan, np.full(ic.size, -1), np.full(ic.size, -1))
+    c = Contacts(ic[o], to[o], nan, nan, nan, np.full(ic.size, -1), np.full(ic.size, -1))
     return c, side[o]
 
 
@@ -166,7 +178,7 @@ def contacts_from_force(t: np.ndarray, fz: np.ndarray, copx: np.ndarray | None,
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.where(sw > 0, swx / sw, np.nan)
     nan = np.full(starts.size, np.nan)
-    return Contacts(ic, to, x, nan, starts, ends)
+    return Contacts(ic, to, x, nan, nan, starts, ends)
 
 
 def _num(v: float | np.floating | None, nd: int = 3) -> float | None:

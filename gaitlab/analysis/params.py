@@ -35,6 +35,7 @@ class SideParams:
     min_bout_steps: int = 6  # shorter bouts cannot be assigned sides reliably
     midline_window: int = 11  # running median of placements (contacts), the moving midline
     conflict_level: float = 0.2  # cues disagreeing with both |score| above this → flag the bout
+    line_decisive: float = 0.5  # |gait-line score| at or above this decides the parity alone
 
 
 @dataclass

@@ -143,7 +143,7 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
         if b["cues_conflict"]:
             res.warnings.append(
                 f"running bout {b['bout']} ({b['n']} steps): left/right cues disagree "
-                f"(position {b['position_score']:+.2f}, orientation {b['orientation_score']:+.2f})")
+                f"(position {b['position_score']:+.2f}, gait line {b['gait_line_score']:+.2f})")
     leg = s.athlete.get("leg_length_m")
     res.metrics["gait"] = G.gait_metrics(sc, float(leg) if leg else None, src)
     if res.metrics["gait"]["n_steps"] == 0:

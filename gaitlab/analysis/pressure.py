@@ -18,56 +18,93 @@ from scipy import ndimage
 
 from gaitlab.analysis.params import PressureParams
 
+_FIELDS = ("ic", "to", "x", "toe_angle_deg", "medial_shift", "first", "last")
+
 
 @dataclass
 class Contacts:
-    """One entry per foot contact. Times in s, positions in m (x + toward the runner's right)."""
+    """One entry per foot contact. Times in s, positions in m (x + toward the runner's right).
+
+    ``toe_angle_deg`` is the pressure-weighted principal axis of each frame's footprint
+    (+ = toward the runner's right), summed over the stance. Hallux and first-metatarsal
+    loading pull that axis medially (a 7° toe-out foot can read about -3°), so it is NOT
+    yet a foot progression angle and is not used to tell left from right.
+
+    ``medial_shift`` is the gait-line cue: the pressure-weighted mediolateral COP of the
+    last third of the stance (frames) minus that of the middle third, in m along belt x
+    (+ = toward the runner's right). A running foot pushes off medially over the first
+    metatarsal head and hallux, so it is > 0 for a LEFT foot and < 0 for a RIGHT foot.
+    NaN when the contact has too few frames or no sources give a placement.
+    """
 
     ic: np.ndarray  # initial contact, sub-frame (NaN when the contact starts before the data)
     to: np.ndarray  # toe-off, sub-frame (NaN when it ends after the data)
     x: np.ndarray  # pressure-weighted mediolateral centroid over the stance
-    toe_angle_deg: np.ndarray  # foot axis vs. belt axis, + = toes point to the runner's right
+    toe_angle_deg: np.ndarray  # pressure-weighted axis (biased medially, see above)
+    medial_shift: np.ndarray  # late- minus mid-stance COP x (m), + for a left foot's push-off
     first: np.ndarray  # first frame index (global)
     last: np.ndarray  # last frame index (global)
 
     @classmethod
     def empty(cls) -> Contacts:
         z = np.empty(0)
-        return cls(z, z, z, z, np.empty(0, int), np.empty(0, int))
+        return cls(z, z, z, z, z, np.empty(0, int), np.empty(0, int))
 
     @classmethod
     def concat(cls, parts: list[Contacts]) -> Contacts:
         if not parts:
             return cls.empty()
-        return cls(*(np.concatenate([getattr(p, n) for p in parts])
-                     for n in ("ic", "to", "x", "toe_angle_deg", "first", "last")))
+        return cls(*(np.concatenate([getattr(p, n) for p in parts]) for n in _FIELDS))
 
     def take(self, idx: np.ndarray) -> Contacts:
-        return Contacts(self.ic[idx], self.to[idx], self.x[idx], self.toe_angle_deg[idx],
-                        self.first[idx], self.last[idx])
+        return Contacts(*(getattr(self, n)[idx] for n in _FIELDS))
 
     def __len__(self) -> int:
         return int(self.ic.size)
 
 
-def _crossing(thr: float, m_out: np.ndarray, m_in: np.ndarray, m_next: np.ndarray,
-              t_out: np.ndarray, t_in: np.ndarray, t_next: np.ndarray) -> np.ndarray:
+def _crossing(thr: float, m_out: np.ndarray, m_in: np.ndarray, t_out: np.ndarray,
+              t_in: np.ndarray) -> np.ndarray:
     """Time where the peak-pressure trace crosses ``thr`` between an outside frame
     (below threshold) and the first inside frame (at/above it).
 
-    Linear interpolation between the two frames when the outside frame carries load; when
-    it reads zero (the foot was still in the air), the slope of the first two inside
-    frames is extrapolated back, kept within the frame interval.
+    When the outside frame carries some load, linear interpolation between the two frames.
+    When it reads zero (foot still in the air, or already off), the frames only say that
+    loading began (ended) somewhere in the interval: the trace at heel strike rises in
+    a fraction of a frame, and the shape of that rise is not known. Extrapolating the slope
+    of the next frames assumes a linear rise; the impact rise is concave (steep first), so
+    that extrapolation lands early at IC (late at TO) by a few ms, and it would land late
+    for a convex rise. With no load information the crossing phase is uniform over the
+    interval, so its midpoint is the unbiased (and least-squares) estimate: error within
+    ±half a frame, mean zero.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = (thr - m_out) / (m_in - m_out)
-        t_interp = t_out + np.clip(frac, 0, 1) * (t_in - t_out)
-        slope = (m_next - m_in) / (t_next - t_in)
-        t_extra = t_in - (m_in - thr) / slope
-    lo, hi = np.minimum(t_out, t_in), np.maximum(t_out, t_in)
-    t_extra = np.clip(t_extra, lo, hi)
-    use_extra = (m_out <= 0) & (m_next > m_in) & np.isfinite(t_extra)
-    return np.where(use_extra, t_extra, t_interp)
+    t_interp = t_out + np.clip(frac, 0, 1) * (t_in - t_out)
+    return np.where(m_out > 0, t_interp, 0.5 * (t_out + t_in))
+
+
+def _gait_line_shift(sp: np.ndarray, spx: np.ndarray, g_f: np.ndarray, l0: np.ndarray,
+                     first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Late-third minus middle-third pressure-weighted COP x of each contact (m).
+
+    Inputs are per (contact, frame) group: summed pressure ``sp``, summed pressure·x
+    ``spx``, frame index ``g_f``; ``l0`` is each contact's first group.
+    """
+    n = l0.size
+    ci = np.repeat(np.arange(n), np.diff(np.r_[l0, sp.size]))
+    n_fr = (last - first + 1).astype(np.float64)
+    phase = (g_f - first[ci] + 0.5) / n_fr[ci]
+    mid = (phase >= 1 / 3) & (phase < 2 / 3)
+    late = phase >= 2 / 3
+
+    def cop(sel: np.ndarray) -> np.ndarray:
+        w = np.bincount(ci, weights=np.where(sel, sp, 0.0), minlength=n)
+        wx = np.bincount(ci, weights=np.where(sel, spx, 0.0), minlength=n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(w > 0, wx / w, np.nan)
+
+    return cop(late) - cop(mid)
 
 
 def segment_contacts(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
@@ -122,6 +159,7 @@ def segment_contacts(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
     # forward = decreasing row: dx/dforward = -dx_drow / row_pitch
     toe = np.degrees(np.arctan(-dx_drow / row_pitch_m))
     n_sf = np.add.reduceat(np.diff(np.r_[g0, key.size]), l0)
+    shift = _gait_line_shift(sp, spx, g_f, l0, first, last)
 
     # column / row extent of each contact, to look at the frames just outside it
     e0 = np.flatnonzero(np.r_[True, lbl[1:] != lbl[:-1]])
@@ -141,22 +179,17 @@ def segment_contacts(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
             v = v[v < thr]
             m_post[i] = v.max() if v.size else 0.0
     m_first, m_last = gmax[l0], gmax[l1]
-    has2 = l1 > l0
-    m_second = np.where(has2, gmax[np.minimum(l0 + 1, l1)], m_first)
-    m_penult = np.where(has2, gmax[np.maximum(l1 - 1, l0)], m_last)
     t = np.asarray(times, dtype=np.float64)
     dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
     tf, tl = t[first], t[last]
     t_pre = np.where(first > 0, t[np.maximum(first - 1, 0)], tf - dt)
     t_post = np.where(last < n_f - 1, t[np.minimum(last + 1, n_f - 1)], tl + dt)
-    t_2 = np.where(has2, t[np.minimum(first + 1, n_f - 1)], tf + dt)
-    t_p = np.where(has2, t[np.maximum(last - 1, 0)], tl - dt)
-    ic = _crossing(thr, m_pre, m_first, m_second, t_pre, tf, t_2)
-    to = _crossing(thr, m_post, m_last, m_penult, t_post, tl, t_p)
+    ic = _crossing(thr, m_pre, m_first, t_pre, tf)
+    to = _crossing(thr, m_post, m_last, t_post, tl)
     ic = np.where(first > 0, ic, np.nan)
     to = np.where(last < n_f - 1, to, np.nan)
     keep = n_sf >= p.min_sensor_frames
-    out = Contacts(ic, to, xc, toe, first.astype(int), last.astype(int))
+    out = Contacts(ic, to, xc, toe, shift, first.astype(int), last.astype(int))
     order_t = np.argsort(first[keep], kind="stable")
     return out.take(np.flatnonzero(keep)[order_t])
 

@@ -18,9 +18,15 @@ COL_PITCH = 0.0119
 class Footfall:
     ic: float  # s, start of loading (pressure rises as sin from here)
     dur: float  # s, loaded duration
-    x: float  # m, mediolateral pressure centroid (x + to the runner's right)
+    x: float  # m, mediolateral position of the foot's centre (x + to the runner's right)
     toe_deg: float  # + = toes point to the runner's right
     peak: float = 30.0  # N/cm^2
+    side: str = ""  # "L"/"R"; "" = from the toe angle (toe-out: left foot has toe_deg < 0)
+    pushoff: float = 1.0  # late-stance hallux load (× peak); < 0 puts it lateral, 0 = none
+
+    @property
+    def is_left(self) -> bool:
+        return self.side == "L" if self.side else self.toe_deg < 0
 
 
 def threshold_times(f: Footfall, thr: float) -> tuple[float, float]:
@@ -33,7 +39,9 @@ def render_pressure(footfalls: list[Footfall], n_frames: int, fs: float, rows: i
                     cols: int = 42, belt_mps: float = 3.0, land_m: float = 0.45,
                     arch_gap_m: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Frames (n, rows, cols) and frame times. Each foot is a heel and a forefoot dome of
-    equal size, separated by an unloaded arch gap, centred on (x, land_m + belt motion)."""
+    equal size, separated by an unloaded arch gap, centred on (x, land_m + belt motion),
+    plus a small hallux dome medial of the foot axis, loaded in late stance only (the
+    medial push-off of the gait line; mirrored per side, scaled by ``pushoff``)."""
     t = np.arange(n_frames) / fs
     frames = np.zeros((n_frames, rows, cols), np.float32)
     yy = (np.arange(rows) + 0.5) * ROW_PITCH  # backward from the front edge
@@ -56,12 +64,20 @@ def render_pressure(footfalls: list[Footfall], n_frames: int, fs: float, rows: i
         for uc in (-centre, centre):
             rho2 = ((u - uc) / half_len) ** 2 + (v / half_w) ** 2
             dome = np.maximum(dome, 1 - rho2)
-        frames[k] = np.maximum(frames[k], (amp[:, None, None] * np.clip(dome, 0, None)))
+        p = amp[:, None, None] * np.clip(dome, 0, None)
+        if f.pushoff:
+            medial = 1.0 if f.is_left else -1.0  # + x is medial for a left foot
+            v_h = medial * np.sign(f.pushoff) * 0.025
+            rho2 = ((u - centre - 0.035) / 0.02) ** 2 + ((v - v_h) / 0.015) ** 2
+            late = np.clip((s - 0.45) / 0.25, 0, 1) * abs(f.pushoff)
+            p = np.maximum(p, (amp * late)[:, None, None] * np.clip(1 - rho2, 0, None))
+        frames[k] = np.maximum(frames[k], p)
     return frames, t
 
 
 def running(n: int, t0: float, step_s: float, contact_s: float, mid_x: float, width_cm: np.ndarray,
-            wander_m: np.ndarray, toe_deg: float = 8.0, first: str = "L") -> list[Footfall]:
+            wander_m: np.ndarray, toe_deg: float = 8.0, first: str = "L",
+            pushoff: float = 1.0) -> list[Footfall]:
     """Alternating footfalls; contact i sits at mid + wander_i ∓ width_i/2."""
     out = []
     for i in range(n):
@@ -69,8 +85,21 @@ def running(n: int, t0: float, step_s: float, contact_s: float, mid_x: float, wi
         sgn = -1 if left else 1
         out.append(Footfall(t0 + i * step_s, contact_s,
                             mid_x + wander_m[i] + sgn * width_cm[i] / 200,
-                            sgn * toe_deg))
+                            sgn * toe_deg, side="L" if left else "R", pushoff=pushoff))
     return out
+
+
+def rendered_x(footfalls: list[Footfall], fs: float, thr: float = 1.0) -> np.ndarray:
+    """Pressure-weighted mediolateral centroid (m) of each footfall's loaded sensors
+    (>= ``thr``), each rendered on its own: the placement the analysis should report."""
+    xx = (np.arange(42) + 0.5) * COL_PITCH
+    out = []
+    for f in footfalls:
+        g = Footfall(0.05, f.dur, f.x, f.toe_deg, f.peak, f.side, f.pushoff)
+        fr, _ = render_pressure([g], int((f.dur + 0.1) * fs), fs)
+        w = np.where(fr >= thr, fr, 0).sum(axis=(0, 1))
+        out.append(float(np.sum(w * xx) / np.sum(w)))
+    return np.array(out)
 
 
 def emg_signal(fs: float, dur: float, bursts: list[tuple[float, float, float]], noise_uV: float,
@@ -132,7 +161,7 @@ def lab_streams(rng: np.random.Generator, with_pressure: bool = True, with_marke
     chans = []
     for name, (on, off) in emg_onsets.items():
         side = name[-1]
-        ics = [threshold_times(f, 1.0)[0] for f in feet if (f.toe_deg < 0) == (side == "L")]
+        ics = [threshold_times(f, 1.0)[0] for f in feet if f.is_left == (side == "L")]
         jit = rng.normal(0, 0.008, (len(ics), 2))
         b = [(ic + on + j[0], ic + off + j[1], 120.0) for ic, j in zip(ics, jit, strict=True)]
         b += [(a + 1.0, e - 1.0, 300.0) for a, e, s, _ in trials if s == side]  # MVC = 300 uV

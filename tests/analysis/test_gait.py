@@ -1,5 +1,6 @@
 import numpy as np
-from analysis_synth import COL_PITCH, ROW_PITCH, render_pressure, running
+import pytest
+from analysis_synth import COL_PITCH, ROW_PITCH, render_pressure, rendered_x, running
 
 from gaitlab.analysis import gait as G
 from gaitlab.analysis.params import PressureParams, SideParams
@@ -8,29 +9,40 @@ from gaitlab.analysis.pressure import segment_contacts
 FS = 120.0
 
 
-def _run(first: str, width: np.ndarray, wander: np.ndarray, toe: float = 8.0):
+def _run(first: str, width: np.ndarray, wander: np.ndarray, toe: float = 8.0,
+         pushoff: float = 1.0):
     n = width.size
-    feet = running(n, 0.5, 0.36, 0.25, 0.25, width, wander, toe_deg=toe, first=first)
+    feet = running(n, 0.5, 0.36, 0.25, 0.25, width, wander, toe_deg=toe, first=first,
+                   pushoff=pushoff)
     frames, t = render_pressure(feet, int((0.5 + 0.36 * n + 0.5) * FS), FS)
     c = segment_contacts(frames, t, ROW_PITCH, COL_PITCH)
     return feet, G.side_contacts(c, PressureParams(), SideParams())
 
 
-def test_sides_hold_through_crossovers_and_wandering() -> None:
+def _truth(feet) -> np.ndarray:
+    return np.array([G.LEFT if f.is_left else G.RIGHT for f in feet])
+
+
+@pytest.mark.parametrize("mean_width_cm", [1.0, -3.0])
+def test_sides_hold_through_crossovers_and_wandering(mean_width_cm: float) -> None:
     rng = np.random.default_rng(3)
     n = 30
-    width = rng.normal(1.0, 2.5, n)
+    width = rng.normal(mean_width_cm, 2.5, n)
     width[[5, 6, 13, 20]] = [-2.0, -3.0, -1.5, -2.5]  # crossover steps
     wander = np.cumsum(rng.normal(0, 0.01, n))  # drifting several cm across the belt
     for first in ("L", "R"):
         feet, sc = _run(first, width, wander)
-        truth = np.array([G.LEFT if f.toe_deg < 0 else G.RIGHT for f in feet])
+        truth = _truth(feet)
         assert np.array_equal(sc.side, truth)
-        x = np.array([f.x for f in feet])
+        # left feet push off toward +x (medially), right feet toward -x
+        shift = sc.contacts.medial_shift
+        assert np.all(shift[truth == G.LEFT] > 0) and np.all(shift[truth == G.RIGHT] < 0)
+        x = rendered_x(feet, FS)
         w = np.where(truth[:-1] == G.RIGHT, x[:-1] - x[1:], x[1:] - x[:-1]) * 100
         m = G.gait_metrics(sc, 0.9, "pressure")
         assert m["n_steps"] == n
         assert (w <= 0).any()
+        assert np.sign(m["step_width_cm"]["mean"]) == np.sign(mean_width_cm)
         assert abs(m["step_width_cm"]["mean"] - w.mean()) < 0.05
         assert abs(m["step_width_cm"]["sd"] - w.std(ddof=1)) < 0.05
         assert abs(m["crossover_pct"] - 100 * np.mean(w <= 0)) < 0.01
@@ -39,18 +51,37 @@ def test_sides_hold_through_crossovers_and_wandering() -> None:
         assert abs(m["contact_time_ms"]["L"] - m["contact_time_ms"]["R"]) < 2
 
 
-def test_orientation_alone_decides_when_position_is_ambiguous() -> None:
+@pytest.mark.parametrize("first", ["L", "R"])
+def test_gait_line_alone_decides_when_position_is_ambiguous(first: str) -> None:
     width = np.zeros(16)  # feet on one line: position says nothing
-    feet, sc = _run("R", width, np.zeros(16))
-    truth = np.array([G.LEFT if f.toe_deg < 0 else G.RIGHT for f in feet])
-    assert np.array_equal(sc.side, truth)
-    assert sc.bouts[0]["orientation_score"] > 0.9 or sc.bouts[0]["orientation_score"] < -0.9
+    feet, sc = _run(first, width, np.zeros(16), toe=0.0)  # and the foot axes are parallel
+    assert np.array_equal(sc.side, _truth(feet))
+    assert abs(sc.bouts[0]["gait_line_score"]) > 0.9
+
+
+def test_toe_angle_is_not_a_side_cue() -> None:
+    # toe-in runner: the footprint axes point the "wrong" way, sides must not care
+    feet, sc = _run("R", np.full(16, 2.0), np.zeros(16), toe=-10.0)
+    assert np.array_equal(sc.side, _truth(feet))
 
 
 def test_conflicting_cues_are_flagged() -> None:
-    # toe-in runner with a wide base: the orientation cue points the wrong way
-    _, sc = _run("L", np.full(16, 8.0), np.zeros(16), toe=-10.0)
-    assert sc.bouts[0]["cues_conflict"]
+    # a lateral push-off (e.g. a rigid, supinated foot) with a wide base: the gait line
+    # points the wrong way and position says otherwise
+    _, sc = _run("L", np.full(16, 8.0), np.zeros(16), pushoff=-1.0)
+    b = sc.bouts[0]
+    assert b["cues_conflict"]
+    assert b["position_score"] * b["gait_line_score"] < 0
+
+
+def test_position_decides_without_a_gait_line() -> None:
+    # no hallux load: the gait line has no medial end, placement decides
+    feet, sc = _run("R", np.full(16, 6.0), 0.02 * np.sin(np.arange(16) / 3), pushoff=0.0)
+    assert np.array_equal(sc.side, _truth(feet))
+    b = sc.bouts[0]
+    assert abs(b["gait_line_score"]) < SideParams().line_decisive  # no usable gait line
+    assert abs(b["position_score"]) > 0.7
+
 
 
 def test_bouts_split_at_pauses_and_standing() -> None:
