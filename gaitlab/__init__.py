@@ -9,9 +9,9 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-# liblsl reads its configuration when it is first loaded; point it at ours (log level -2:
-# errors only, no INFO chatter; liblsl's parser takes no comments in that file) unless
-# the user configured liblsl themselves.
+# liblsl reads its configuration when it is first loaded. Unless the user configured
+# liblsl themselves, point it at ours: log level -3 (fatal only), as gaitlab reports lost
+# streams itself. (liblsl's parser takes no comments in that file.)
 os.environ.setdefault("LSLAPICFG", str(Path(__file__).with_name("lsl_api.cfg")))
 
 try:

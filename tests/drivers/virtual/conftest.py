@@ -15,7 +15,7 @@ def profile() -> Profile:
 
 @pytest.fixture(scope="session")
 def assessment() -> Protocol:
-    return load_protocol("assessment")
+    return load_protocol("demo")
 
 
 @pytest.fixture(scope="session")
