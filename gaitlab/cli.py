@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("gaitlab.drivers.virtual.cli:sim", "Run the virtual athlete: each device as an LSL stream."),
     "record": ("gaitlab.record.cli:record", "Record LSL streams into a crash-safe HDF5 session file."),
     "analyze": ("gaitlab.analysis.cli:analyze", "Compute the clinical metrics of a session file."),
+    "driver": ("gaitlab.drivers.cli:driver", "Bridge a lab device (Mark-10, load cell, Trigno) to LSL."),
 }
 
 

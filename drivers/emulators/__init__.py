@@ -1,0 +1,1 @@
+"""Protocol emulators of the lab devices, for tests, benchmarks and dry runs."""

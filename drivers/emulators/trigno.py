@@ -1,0 +1,203 @@
+"""Delsys Trigno SDK server emulator on 127.0.0.1 (ephemeral ports), with faults.
+
+Command port: greeting banner, then replies to the SDK commands (``INVALID COMMAND``
+otherwise). After START, streams EMG (16 float32 per sample) and AUX (144 float32 per
+sample) in real time, one frame interval at a time. Sensor n's EMG is
+``n * 1e-3 + 1e-4 * sin(2π·(10+n)·t)`` V and its AUX channel j is ``n + j / 10``, so a
+test can tell which slot a published channel came from.
+
+Faults: ``split`` (each frame written in random pieces), ``garbage`` (line noise on the
+command port before replies), ``invalid`` (commands answered ``INVALID COMMAND``),
+:meth:`drop` (all connections closed mid-stream; new connections are accepted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+
+import numpy as np
+
+from gaitlab.drivers.trigno.protocol import EMG_SLOTS, PACKET_END
+
+BANNER = "Delsys Trigno System Digital Protocol Version 3.6.0 (emulator)"
+
+
+class TrignoEmulator:
+    def __init__(self, active: tuple[int, ...] = (1, 2, 3, 4), *, frame_interval_s: float = 0.0135,
+                 emg_per_frame: int = 27, aux_per_frame: int = 2, split: bool = False,
+                 garbage: bool = False, invalid: tuple[str, ...] = (), seed: int = 0) -> None:
+        self.active = set(active)
+        self.frame_s, self.n_emg, self.n_aux = frame_interval_s, emg_per_frame, aux_per_frame
+        self.split, self.garbage, self.invalid = split, garbage, set(invalid)
+        self.rng = np.random.default_rng(seed)
+        self.servers = {k: self._listen() for k in ("cmd", "emg", "aux")}
+        self.ports = {k: s.getsockname()[1] for k, s in self.servers.items()}
+        self.clients: dict[str, socket.socket | None] = {"cmd": None, "emg": None, "aux": None}
+        self.running = False
+        self.commands: list[str] = []
+        self.sent_emg = 0  # EMG samples sent (per slot)
+        self.send_times: list[tuple[int, float]] = []  # (EMG samples sent so far, monotonic)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._accept, args=(k,), daemon=True)
+                         for k in self.servers]
+        self._threads.append(threading.Thread(target=self._pump, daemon=True))
+
+    @staticmethod
+    def _listen() -> socket.socket:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", 0))
+        s.listen(4)
+        s.settimeout(0.1)
+        return s
+
+    def start(self) -> TrignoEmulator:
+        for t in self._threads:
+            t.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        self.drop()
+        for s in self.servers.values():
+            s.close()
+        for t in self._threads:
+            t.join(timeout=2)
+
+    def drop(self) -> None:
+        """Close every client connection (a network cable pulled mid-stream)."""
+        with self._lock:
+            self.running = False
+            for k, c in self.clients.items():
+                if c is not None:
+                    with contextlib.suppress(OSError):
+                        c.shutdown(socket.SHUT_RDWR)
+                    c.close()
+                self.clients[k] = None
+
+    # -- signals ------------------------------------------------------------------
+    def emg(self, first: int, n: int) -> np.ndarray:
+        t = (first + np.arange(n))[:, None] * (self.frame_s / self.n_emg)
+        slot = np.arange(1, EMG_SLOTS + 1)[None, :]
+        x = slot * 1e-3 + 1e-4 * np.sin(2 * np.pi * (10 + slot) * t)
+        x[:, [s - 1 for s in range(1, EMG_SLOTS + 1) if s not in self.active]] = 0.0
+        return x.astype("<f4")
+
+    def aux(self, n: int) -> np.ndarray:
+        base = (np.arange(EMG_SLOTS)[:, None] + 1 + np.arange(9)[None, :] / 10).ravel()
+        return np.repeat(base[None, :], n, axis=0).astype("<f4")
+
+    # -- threads --------------------------------------------------------------------
+    def _accept(self, kind: str) -> None:
+        srv = self.servers[kind]
+        while not self._stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except (TimeoutError, OSError):
+                continue
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self._lock:
+                old, self.clients[kind] = self.clients[kind], conn
+            if old is not None:
+                old.close()
+            if kind == "cmd":
+                threading.Thread(target=self._serve_cmd, args=(conn,), daemon=True).start()
+
+    def _reply(self, conn: socket.socket, text: str) -> None:
+        data = text.encode() + PACKET_END
+        if self.garbage and self.rng.random() < 0.3:
+            data = bytes(self.rng.integers(0, 32, 5, dtype=np.uint8).tobytes()).replace(
+                b"\r", b"").replace(b"\n", b"") + data
+        conn.sendall(data)
+
+    def _serve_cmd(self, conn: socket.socket) -> None:
+        buf = b""
+        with contextlib.suppress(OSError):
+            self._reply(conn, BANNER)
+            while not self._stop.is_set():
+                conn.settimeout(0.1)
+                try:
+                    data = conn.recv(4096)
+                except TimeoutError:
+                    continue
+                if not data:
+                    return
+                buf += data
+                while b"\r\n" in buf:
+                    line, _, buf = buf.partition(b"\r\n")
+                    cmd = line.decode("ascii", "replace").strip().upper()
+                    if cmd:
+                        self.commands.append(cmd)
+                        self._reply(conn, self._answer(cmd))
+
+    def _answer(self, cmd: str) -> str:
+        if cmd in self.invalid:
+            return "INVALID COMMAND"
+        if cmd == "START":
+            self.running = True
+            return "OK"
+        if cmd == "STOP":
+            self.running = False
+            return "OK"
+        if cmd.startswith(("BACKWARDS COMPATIBILITY", "UPSAMPLE")) and cmd.endswith(("ON", "OFF")):
+            return "OK"
+        if cmd == "FRAME INTERVAL?":
+            return f"{self.frame_s}"
+        if cmd == "MAX SAMPLES EMG?":
+            return str(self.n_emg)
+        if cmd == "MAX SAMPLES AUX?":
+            return str(self.n_aux)
+        parts = cmd.split()
+        if len(parts) >= 3 and parts[0] == "SENSOR" and parts[1].isdigit():
+            n = int(parts[1])
+            if not 1 <= n <= EMG_SLOTS:
+                return "INVALID COMMAND"
+            on = n in self.active
+            q = " ".join(parts[2:])
+            answers = {"PAIRED?": "YES" if on else "NO", "ACTIVE?": "YES" if on else "NO",
+                       "TYPE?": "O", "MODE?": "66", "STARTINDEX?": str(n),
+                       "CHANNELCOUNT?": "10"}
+            if q in answers:
+                return answers[q]
+            if len(parts) == 5 and parts[2] == "CHANNEL":
+                rate = self.n_emg / self.frame_s if parts[3] == "1" else self.n_aux / self.frame_s
+                return {"RATE?": f"{rate:.3f}", "UNITS?": "V" if parts[3] == "1" else "g",
+                        "GAIN?": "300"}.get(parts[4], "INVALID COMMAND")
+        return "INVALID COMMAND"
+
+    def _send(self, kind: str, data: bytes) -> None:
+        with self._lock:
+            conn = self.clients[kind]
+        if conn is None:
+            return
+        pieces = [data]
+        if self.split:
+            cuts = np.sort(self.rng.integers(1, len(data), 3))
+            pieces = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+        try:
+            for p in pieces:
+                conn.sendall(p)
+        except OSError:
+            with self._lock:
+                if self.clients[kind] is conn:
+                    self.clients[kind] = None
+
+    def _pump(self) -> None:
+        next_t = time.monotonic()
+        while not self._stop.is_set():
+            next_t += self.frame_s
+            delay = next_t - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                next_t = time.monotonic()
+            if not self.running:
+                continue
+            self._send("emg", self.emg(self.sent_emg, self.n_emg).tobytes())
+            self._send("aux", self.aux(self.n_aux).tobytes())
+            self.sent_emg += self.n_emg
+            self.send_times.append((self.sent_emg, time.monotonic()))
