@@ -130,6 +130,34 @@ def trigno(host: str, montage: str | None, cmd_port: int, emg_port: int, aux_por
     _run(lambda stop: TrignoBridge(opts, _status).run(stop), duration)
 
 
+@driver.command("bertec")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="PC running the Bertec Treadmill Control Panel.")
+@click.option("--port", type=int, default=4000, show_default=True, help="Remote-control TCP port.")
+@click.option("--speed", type=click.FloatRange(-10, 10), default=None, metavar="M/S",
+              help="Set both belts to this speed once connected (default: only read speeds).")
+@click.option("--accel", type=click.FloatRange(0.01, 32.767), default=0.5, show_default=True,
+              metavar="M/S2", help="Belt acceleration used for speed changes.")
+@click.option("--keep-running", is_flag=True,
+              help="Leave the belts at --speed when the driver stops (default: ramp to 0).")
+@click.option("--rate", type=click.FloatRange(min=1), default=100.0, show_default=True,
+              help="Feedback rate of the control panel in Hz (the stream's nominal rate).")
+@click.option("--serial", default="", help="Treadmill serial number (for metadata/source_id).")
+@click.option("--model", default="Instrumented Treadmill", show_default=True)
+@click.option("--name", default="Bertec Belt Speed", show_default=True, help="LSL stream name.")
+@_source_id
+@_duration
+def bertec(host: str, port: int, speed: float | None, accel: float, keep_running: bool, rate: float,
+           serial: str, model: str, name: str, source_id: str | None, duration: float | None) -> None:
+    """Bertec treadmill remote control (TCP) -> LSL "BeltSpeed" (speed_L, speed_R in m/s)."""
+    from gaitlab.drivers.bertec.bridge import BertecBridge, BertecOptions
+
+    opts = BertecOptions(host=host, port=port, rate_hz=rate, speed=speed, accel=accel,
+                         stop_on_exit=not keep_running, serial=serial, model=model, name=name,
+                         source_id=source_id)
+    _run(lambda stop: BertecBridge(opts, _status).run(stop), duration)
+
+
 def main() -> None:
     try:
         driver.main(prog_name="gaitlab driver")

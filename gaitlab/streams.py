@@ -16,6 +16,7 @@ Conventions (docs/streams.md has the full text):
   right), COPy (m, + forward); split belt adds _L/_R suffixes.
 * Handheld dynamometer: type "Force" with exactly one channel, unit N, lbf or kgf.
 * Markers: type "Markers", string format.
+* Treadmill belt speed: type "BeltSpeed", channels speed_L, speed_R in m/s.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from typing import Literal
 
 from gaitlab.errors import StreamFormatError
 
-Role = Literal["emg", "pressure", "force_treadmill", "dynamometer", "markers", "imu", "other"]
+Role = Literal[
+    "emg", "pressure", "force_treadmill", "dynamometer", "markers", "imu", "belt_speed", "other"
+]
 Side = Literal["L", "R"]
 
 #: Multiplier from a unit as written in stream metadata to the SI unit used inside gaitlab.
@@ -183,6 +186,8 @@ def classify(stype: str, channel_format: str, channels: tuple[Channel, ...]) -> 
         return "markers"
     if t in _IMU_TYPES:
         return "imu"
+    if t == "beltspeed":
+        return "belt_speed"
     return "other"
 
 

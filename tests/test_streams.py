@@ -104,3 +104,8 @@ def test_label_and_unit_helpers():
     assert to_si("µV") == ("V", 1e-6)
     assert to_si("kgf") == ("N", 9.80665)
     assert to_si("furlongs") == ("furlongs", 1.0)
+
+
+def test_belt_speed_role():
+    xml = _info("belt", "BeltSpeed", ["speed_L", "speed_R"], ["m/s", "m/s"])
+    assert parse_info_xml(xml).role == "belt_speed"

@@ -1,0 +1,1 @@
+"""Bertec instrumented treadmill: remote control over TCP (port 4000) -> LSL belt speed."""
