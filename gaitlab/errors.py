@@ -19,3 +19,7 @@ class StreamFormatError(GaitlabError):
 
 class ProfileError(GaitlabError):
     """An athlete profile or protocol file is missing or invalid."""
+
+
+class RecordingError(GaitlabError):
+    """The recorder cannot start or had to stop (bad output path, disk full, …)."""

@@ -1,0 +1,299 @@
+"""Writing gaitlab session files (schema ``gaitlab.session/1``) crash-safely.
+
+The file is opened with ``libver="latest"`` and switched to SWMR mode right after the
+root attributes are written. From then on every object is only appended to and the
+caller flushes at least once a second, so a writer killed at any moment leaves a file
+that opens with ``h5py.File(path, "r", swmr=True)`` and holds every flushed row.
+With the HDF5 shipped in h5py >= 3.16 groups, datasets and attributes created *after*
+``swmr_mode = True`` survive a kill too (tests/io/test_writer.py checks this), which is
+what streams that appear late rely on.
+
+A file left by a killed writer keeps HDF5's "open for write" flag: it cannot be opened
+for writing again. :func:`repair_session` copies it into a clean file.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pylsl
+
+from gaitlab import __version__
+from gaitlab.athlete import Profile
+from gaitlab.errors import RecordingError, SessionFileError
+
+SCHEMA = "gaitlab.session/1"
+
+#: LSL channel_format -> numpy dtype (None: variable-length UTF-8 string)
+LSL_DTYPES: dict[str, np.dtype | None] = {
+    "float32": np.dtype("<f4"),
+    "double64": np.dtype("<f8"),
+    "int8": np.dtype("i1"),
+    "int16": np.dtype("<i2"),
+    "int32": np.dtype("<i4"),
+    "int64": np.dtype("<i8"),
+    "string": None,
+}
+
+STR_DTYPE = h5py.string_dtype("utf-8")
+CHUNK_MAX_BYTES = 1 << 20  # 1 MiB
+CHUNK_MIN_BYTES = 16 << 10  # 16 KiB
+
+
+def chunk_rows(row_bytes: int, srate: float) -> int:
+    """Rows per HDF5 chunk: about one second of data, within 16 KiB … 1 MiB."""
+    row_bytes = max(1, row_bytes)
+    one_second = int(np.ceil(srate)) if srate > 0 else 256
+    rows = max(one_second, CHUNK_MIN_BYTES // row_bytes)
+    return int(max(1, min(rows, CHUNK_MAX_BYTES // row_bytes)))
+
+
+def _now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def check_output_path(path: Path, overwrite: bool) -> None:
+    """Raise a one-line :class:`RecordingError` if a session cannot be written at ``path``."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise RecordingError(f"{path}: folder {parent} does not exist; create it or pick another --out")
+    if path.is_dir():
+        raise RecordingError(f"{path}: is a folder; give a file name such as session.h5")
+    if path.exists() and not overwrite:
+        raise RecordingError(f"{path}: file exists; pick another name or pass --overwrite")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise RecordingError(f"{path}: folder {parent} is not writable; pick another --out")
+
+
+@dataclass(frozen=True)
+class StreamHeader:
+    """What the writer stores about a stream besides its samples."""
+
+    name: str
+    type: str
+    source_id: str
+    hostname: str
+    channel_count: int
+    nominal_srate: float
+    channel_format: str
+    role: str
+    info_xml: str
+    labels: tuple[str, ...]
+    units: tuple[str, ...]
+    first_seen_lsl_time: float
+    metadata_error: str = ""
+
+
+def safe_key(name: str) -> str:
+    key = "".join(c if c.isalnum() or c in "_-." else "_" for c in name).strip(".")
+    return key or "stream"
+
+
+class StreamWriter:
+    """The datasets of one ``/streams/<key>`` group; appends whole blocks."""
+
+    def __init__(self, group: h5py.Group, header: StreamHeader):
+        self.group = group
+        self.header = header
+        self.dtype = LSL_DTYPES.get(header.channel_format, np.dtype("<f4"))
+        c = header.channel_count
+        for k in ("name", "type", "source_id", "hostname", "channel_format", "role", "info_xml"):
+            group.attrs[k] = getattr(header, k)
+        group.attrs["channel_count"] = c
+        group.attrs["nominal_srate"] = header.nominal_srate
+        group.attrs["first_seen_lsl_time"] = header.first_seen_lsl_time
+        if header.metadata_error:
+            group.attrs["metadata_error"] = header.metadata_error
+        group.create_dataset("channel_labels", data=list(header.labels), dtype=STR_DTYPE)
+        group.create_dataset("channel_units", data=list(header.units), dtype=STR_DTYPE)
+        srate = header.nominal_srate
+        if self.dtype is None:
+            rows = 256
+            self.data = group.create_dataset(
+                "data", shape=(0, c), maxshape=(None, c), chunks=(rows, c), dtype=STR_DTYPE
+            )
+        else:
+            rows = chunk_rows(c * self.dtype.itemsize, srate)
+            self.data = group.create_dataset(
+                "data", shape=(0, c), maxshape=(None, c), chunks=(rows, c), dtype=self.dtype,
+                compression="gzip", compression_opts=1, shuffle=True,
+            )
+        self.chunk_rows = rows
+        self.time_stamps = group.create_dataset(
+            "time_stamps", shape=(0,), maxshape=(None,), dtype="<f8",
+            chunks=(chunk_rows(8, srate),), fillvalue=np.nan,
+        )
+        self._flushed = -1
+        self.mark_flushed()
+        self.clock_offsets = self._pairs("clock_offsets")
+        self.gaps = self._pairs("gaps")
+
+    def _pairs(self, name: str) -> h5py.Dataset:
+        return self.group.create_dataset(
+            name, shape=(0, 2), maxshape=(None, 2), chunks=(64, 2), dtype="<f8",
+            fillvalue=np.nan,
+        )
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.time_stamps.shape[0])
+
+    def mark_flushed(self) -> None:
+        """Record (in attr ``flushed_samples``) that the rows so far reached the disk."""
+        n = self.n_samples
+        if n != self._flushed:
+            self.group.attrs["flushed_samples"] = n
+            self._flushed = n
+
+    def append(self, time_stamps: np.ndarray, data: np.ndarray) -> None:
+        """Append ``len(time_stamps)`` samples (data shaped (n, C))."""
+        n = len(time_stamps)
+        if n == 0:
+            return
+        start = self.n_samples
+        self.data.resize(start + n, axis=0)
+        self.data[start:] = data
+        self.time_stamps.resize(start + n, axis=0)
+        self.time_stamps[start:] = time_stamps
+
+    @staticmethod
+    def _append_pairs(ds: h5py.Dataset, pairs: np.ndarray) -> None:
+        pairs = np.asarray(pairs, dtype=np.float64).reshape(-1, 2)
+        if len(pairs):
+            start = ds.shape[0]
+            ds.resize(start + len(pairs), axis=0)
+            ds[start:] = pairs
+
+    def add_offsets(self, pairs: np.ndarray) -> None:
+        self._append_pairs(self.clock_offsets, pairs)
+
+    def add_gaps(self, pairs: np.ndarray) -> None:
+        self._append_pairs(self.gaps, pairs)
+
+
+class SessionWriter:
+    """One session file being recorded. Create, ``add_stream`` …, ``flush`` often, ``close``."""
+
+    def __init__(self, path: str | Path, athlete: Profile | None = None, overwrite: bool = False,
+                 start_lsl_time: float | None = None):
+        self.path = Path(path)
+        check_output_path(self.path, overwrite)
+        try:
+            self.file = h5py.File(self.path, "w", libver="latest")
+        except OSError as exc:
+            raise RecordingError(f"{self.path}: cannot create ({_first_line(exc)})") from None
+        f = self.file
+        f.attrs["schema"] = SCHEMA
+        f.attrs["software"] = f"gaitlab {__version__}"
+        f.attrs["created_utc"] = _now_utc()
+        f.attrs["lsl_library_version"] = int(pylsl.library_version())
+        f.attrs["recorder_host"] = socket.gethostname()
+        f.attrs["complete"] = 0
+        f.attrs["start_lsl_time"] = pylsl.local_clock() if start_lsl_time is None else start_lsl_time
+        f.attrs["stop_lsl_time"] = np.nan
+        if athlete is not None:
+            g = f.create_group("athlete")
+            for k, v in vars(athlete.athlete).items():
+                g.attrs[k] = v
+            g.attrs["profile_toml"] = athlete.source_text
+        self.streams_group = f.create_group("streams")
+        f.swmr_mode = True
+        f.flush()
+        self.streams: dict[str, StreamWriter] = {}
+
+    def add_stream(self, header: StreamHeader) -> tuple[str, StreamWriter]:
+        """Create ``/streams/<key>`` for a stream; returns (key, writer)."""
+        base = safe_key(header.name)
+        key, i = base, 2
+        while key in self.streams_group:
+            key, i = f"{base}_{i}", i + 1
+        sw = StreamWriter(self.streams_group.create_group(key), header)
+        self.streams[key] = sw
+        return key, sw
+
+    def flush(self) -> None:
+        """Flush the rows, then (a second flush) the ``flushed_samples`` marks that vouch
+        for them: a flush that fails half-way (full disk, kill) never leaves a mark past
+        rows that are not on disk."""
+        self.file.flush()
+        for sw in self.streams.values():
+            sw.mark_flushed()
+        self.file.flush()
+
+    def size_bytes(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    def close(self, complete: bool = True, stop_lsl_time: float | None = None) -> None:
+        """Mark the file complete (if ``complete``) and close it."""
+        if not self.file:
+            return
+        try:
+            if complete:
+                self.file.flush()
+                for sw in self.streams.values():
+                    sw.mark_flushed()
+                self.file.attrs["stop_lsl_time"] = (
+                    pylsl.local_clock() if stop_lsl_time is None else stop_lsl_time
+                )
+                self.file.attrs["complete"] = 1
+            self.file.flush()
+        finally:
+            self.file.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def is_open_for_write(path: str | Path) -> bool:
+    """True when the file still carries HDF5's "open for write" flag (killed or live writer)."""
+    try:
+        h5py.File(path, "r+").close()
+    except OSError:
+        return True
+    return False
+
+
+def repair_session(path: str | Path, out: str | Path | None = None) -> Path:
+    """Copy an interrupted recording into a clean file that opens normally (also "r+").
+
+    Everything the killed recorder had flushed is kept; ``complete`` stays 0 and the root
+    gets ``repaired_utc``. Without ``out`` the file is replaced in place (via a temporary
+    file in the same folder, renamed over it only when the copy succeeded).
+    Do not run this on a file a recorder is still writing.
+    """
+    src = Path(path)
+    if not src.is_file() or not h5py.is_hdf5(src):
+        raise SessionFileError(f"{src}: not an HDF5 session file; nothing to repair")
+    dst = Path(out) if out is not None else None
+    fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=(dst or src).parent)
+    os.close(fd)
+    try:
+        try:
+            fin = h5py.File(src, "r", swmr=True)
+        except OSError as exc:
+            raise SessionFileError(f"{src}: cannot open to repair ({_first_line(exc)})") from None
+        with fin, h5py.File(tmp, "w", libver="latest") as fout:
+            for k, v in fin.attrs.items():
+                fout.attrs[k] = v
+            for name in fin:
+                fin.copy(fin[name], fout, name=name)
+            fout.attrs["repaired_utc"] = _now_utc()
+        os.replace(tmp, dst or src)
+    except OSError as exc:
+        raise SessionFileError(f"{src}: repair failed ({_first_line(exc)})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return dst or src
