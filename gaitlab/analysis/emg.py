@@ -2,9 +2,10 @@
 
 Chain (SENIAM / ISEK practice): NaN repair → DC removal → optional mains notch (+
 harmonics) → zero-phase Butterworth band-pass → full-wave rectification → linear envelope
-(timing) or RMS envelope (amplitude). Onsets/offsets by a Hodges & Bui (1996) style
-detector: threshold = baseline mean + k·SD of the envelope over the quietest windows,
-minimum time above threshold, short dips bridged.
+(timing) or RMS envelope (amplitude). :func:`detect_bursts` is the Hodges & Bui (1996)
+style threshold (baseline mean + k·SD of the envelope over the quiet windows, minimum time
+above threshold, short dips bridged); :mod:`gaitlab.analysis.onsets` adds the Bonato and
+TKEO detectors and the edge placement, and is what the pipeline calls.
 """
 
 from __future__ import annotations

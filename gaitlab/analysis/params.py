@@ -46,19 +46,28 @@ class EmgParams:
     mains_hz: str | float = "auto"  # "auto" (detect 50/60), "off", 50 or 60
     mains_min_ratio: float = 4.0  # PSD peak / neighbourhood median to call a mains line
     notch_q: float = 30.0
-    timing_envelope_hz: float = 50.0  # low-pass of the rectified signal for onsets
+    timing_envelope_hz: float = 10.0  # low-pass of the rectified signal for onsets
     amplitude_envelope_hz: float = 10.0  # low-pass of the squared signal for amplitude
     baseline_window_ms: float = 100.0
     baseline_fraction: float = 0.2  # quietest fraction of windows of the running bout
-    k_sd: float = 3.0  # Hodges–Bui threshold = baseline mean + k·SD
-    min_on_ms: float = 25.0  # minimum time above threshold
-    bridge_ms: float = 40.0  # sub-threshold dips shorter than this are bridged
+    onset_method: str = "hodges_bui"  # "hodges_bui", "bonato" or "tkeo" (docs/metrics.md)
+    k_sd: float = 2.5  # Hodges–Bui / TKEO threshold = baseline mean + k·SD
+    bonato_p_false: float = 0.05  # ζ = −2 ln(p): P(z > ζ) on noise alone (χ² with 2 dof)
+    bonato_window_ms: float = 50.0  # m successive samples …
+    bonato_r0_frac: float = 0.25  # … of which at least r0 = frac·m exceed ζ
+    edge_refine: bool = True  # re-place edges at a second, burst-relative level
+    edge_fraction: float = 0.5  # … this fraction of the way from baseline to the burst mean
+    edge_max_ms: float = 60.0  # edges move at most this far
+    min_on_ms: float = 50.0  # minimum time above threshold
+    bridge_ms: float = 100.0  # sub-threshold dips shorter than this are bridged
     assign_pre_ms: float = 300.0  # a burst may start this long before the same-side IC
     assign_post_ms: float = 150.0  # … or this long after it
     max_burst_stride_frac: float = 0.8  # longer bursts are tonic/artefact
     max_nan_gap_ms: float = 50.0  # NaN runs up to this are interpolated, longer are artefact
-    mvc_window_ms: float = 500.0  # MVC reference = max of this moving average in MVC trials
-    mvc_test: str = "hip_abduction"
+    amplitude_window_ms: float = 100.0  # peak amplitude = max of this moving RMS (bursts and MVC)
+    mvc_test: str = "hip_abduction"  # dynamometer test whose trials are MVC references
+    mvc_marker_test: str = "mvc"  # "trial_start mvc <L|R>" trials are MVC references too
+    ensemble_points: int = 101  # gait-cycle ensemble: points from IC (0 %) to next IC (100 %)
 
 
 @dataclass
@@ -67,6 +76,10 @@ class StrengthParams:
     smooth_ms: float = 50.0  # moving average before taking a trial's peak
     auto_threshold_frac: float = 0.2  # marker-less segmentation: fraction of the max force
     auto_min_trial_s: float = 1.0
+    plateau_s: float = 1.0  # plateau mean = highest mean force over this window
+    rfd_window_ms: float = 200.0  # rate of force development over [onset, onset + this]
+    onset_abs_N: float = 2.0  # force onset: first rise above baseline + max(abs, frac·peak)
+    onset_frac_peak: float = 0.05
 
 
 @dataclass

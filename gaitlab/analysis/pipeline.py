@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from gaitlab.analysis import cycles as C
 from gaitlab.analysis import emg as E
 from gaitlab.analysis import gait as G
+from gaitlab.analysis import onsets as O
 from gaitlab.analysis import strength as S
 from gaitlab.analysis.params import AnalysisParams
 from gaitlab.analysis.pressure import contacts_from_blocks
@@ -34,6 +36,9 @@ class AnalysisResult:
     emg_cycles: dict[str, dict[str, Any]] = field(default_factory=dict)  # per muscle
     trials: list[S.Trial] = field(default_factory=list)
     auto_trials: list[S.Trial] = field(default_factory=list)  # found without markers
+    ensembles: dict[str, C.Ensemble] = field(default_factory=dict)  # per muscle, gait cycle
+    extras: dict[str, Any] = field(default_factory=dict)  # outputs outside the contract
+    mvc_windows: dict[tuple[str, float], tuple[float, float]] = field(default_factory=dict)
     stored: bool = False
     store_error: str = ""
 
@@ -198,9 +203,6 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
                            "offset_ms": {"mean": None, "sd": None},
                            "n_cycles": 0, "peak_pct_mvc": None}
     bp = E.bandpass(x, fs, ep, notches)
-    env_t = E.linear_envelope(bp, fs, ep.timing_envelope_hz)
-    ms = E.rms_envelope(bp, fs, ep.amplitude_envelope_hz)
-    del bp
     if sc is None or not (sc.bout >= 0).any():
         res.notes[f"emg.{name}"] = "no gait initial contacts to time the bursts against"
         return out
@@ -214,11 +216,9 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
     if b - a < fs:
         res.notes[f"emg.{name}"] = "EMG does not cover the running bout"
         return out
-    env_r, t_r = env_t[a:b], t[a:b]
-    quiet = E.quiet_windows(env_r, fs, ep.baseline_window_ms / 1000, ep.baseline_fraction,
-                            ep.k_sd)
-    quiet &= ~bad[a:b]
-    bursts = E.detect_bursts(env_r, fs, quiet, ep)
+    t_r = t[a:b]
+    det = O.detect_onsets(bp[a:b], fs, ep, bad[a:b])
+    bursts, quiet = det.bursts, det.quiet
     stride = float(np.median(np.diff(ic))) if ic.size > 1 else np.inf
     cyc = E.assign_bursts(t_r[bursts.on], t_r[bursts.off], ic, ep.assign_pre_ms / 1000,
                           ep.assign_post_ms / 1000, ep.max_burst_stride_frac * stride)
@@ -243,27 +243,60 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
     res.emg_cycles[name] = {
         "ic_s": ic, "onset_ms": cyc.onset_s * 1000, "offset_ms": cyc.offset_s * 1000,
         "reason": list(cyc.reason), "threshold": bursts.threshold,
-        "baseline_mean": bursts.baseline_mean, "baseline_sd": bursts.baseline_sd}
-    # amplitude: RMS envelope with the quiet-window noise power removed
-    noise_ms = float(np.mean(ms[a:b][quiet])) if quiet.any() else 0.0
-    amp = np.sqrt(np.maximum(ms - noise_ms, 0.0))
-    mvc_trials = [tr for tr in trials if tr.test == ep.mvc_test and tr.side == side]
+        "baseline_mean": bursts.baseline_mean, "baseline_sd": bursts.baseline_sd,
+        "method": ep.onset_method}
+    # amplitude: RMS with the baseline noise power removed, over windows chosen without
+    # looking at the EMG amplitude (no selection bias): the central amplitude_window_ms of
+    # each burst, and the force plateau of each MVC trial (middle plateau_s if no force)
+    noise_pw = float(np.mean(bp[a:b][quiet] ** 2)) if quiet.any() else 0.0
+    cpw = np.r_[0.0, np.cumsum(bp * bp)]
+    env_a = np.sqrt(np.maximum(E.rms_envelope(bp, fs, ep.amplitude_envelope_hz) - noise_pw, 0.0))
+    del bp
+
+    def rms(i0: np.ndarray, i1: np.ndarray) -> np.ndarray:
+        i1 = np.maximum(i1, i0 + 1)
+        return np.sqrt(np.maximum((cpw[i1] - cpw[i0]) / (i1 - i0) - noise_pw, 0.0))
+
+    mvc_trials = [tr for tr in trials if tr.side == side
+                  and tr.test in (ep.mvc_test, ep.mvc_marker_test)]
+    mvc = float("nan")
+    if mvc_trials:
+        half = p.strength.plateau_s / 2
+        win = np.array([res.mvc_windows.get((tr.side, tr.t0),
+                                            ((tr.t0 + tr.t1) / 2 - half, (tr.t0 + tr.t1) / 2 + half))
+                        for tr in mvc_trials])
+        i0, i1 = np.searchsorted(t, win[:, 0]), np.searchsorted(t, win[:, 1])
+        good = i1 > i0
+        if good.any():
+            mvc = float(rms(i0[good], i1[good]).max())
+    scale, unit = (100.0 / mvc, "%MVC") if np.isfinite(mvc) and mvc > 0 else (1.0, "V")
+    starts, ends = C.cycle_windows(ic, ok)
+    res.ensembles[name] = C.ensemble(t, env_a, starts, ends, ep.ensemble_points, scale, unit)
     if not mvc_trials:
-        res.notes[f"emg.{name}.peak_pct_mvc"] = f"no {ep.mvc_test} {side} trials (MVC reference)"
+        res.notes[f"emg.{name}.peak_pct_mvc"] = (f"no {ep.mvc_test} or {ep.mvc_marker_test} "
+                                                 f"{side} trials (MVC reference)")
         return out
-    mvc = max(E.moving_max_mean(amp[i0:i1], fs, ep.mvc_window_ms / 1000)
-              for i0, i1 in (np.searchsorted(t, [tr.t0, tr.t1]) for tr in mvc_trials))
     if not ok.any() or not np.isfinite(mvc) or mvc <= 0:
         res.notes[f"emg.{name}.peak_pct_mvc"] = "no MVC activation or no running bursts"
         return out
     bi = cyc.burst[ok]
     on_i, off_i = bursts.on[bi] + a, bursts.off[bi] + a
-    ampx = np.r_[amp, 0.0]
-    edges = np.stack([on_i, off_i + 1], axis=1)
-    # bursts may repeat (two ICs on one burst): reduce each pair on its own
-    peaks = np.array([ampx[i0:i1].max() for i0, i1 in edges])  # per cycle
+    mid, hw = (on_i + off_i) // 2, round(ep.amplitude_window_ms / 2000 * fs)
+    peaks = rms(np.maximum(mid - hw, on_i), np.minimum(mid + hw, off_i + 1))
     out["peak_pct_mvc"] = _num(peaks.mean() / mvc * 100, 1)
     return out
+
+
+def _emg_extras(res: AnalysisResult) -> None:
+    """GMED − TFL onset difference per side (ms; negative = GMED first)."""
+    diffs: dict[str, Any] = {}
+    for side in ("L", "R"):
+        g, f = res.emg_cycles.get(f"GMED_{side}"), res.emg_cycles.get(f"TFL_{side}")
+        if g is None or f is None:
+            continue
+        diffs[side] = C.onset_difference(g["ic_s"], g["onset_ms"], f["ic_s"], f["onset_ms"])
+    res.extras["emg_gmed_minus_tfl_onset_ms"] = diffs
+    res.extras["emg_onset_method"] = res.parameters.get("emg", {}).get("onset_method")
 
 
 def _strength(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
@@ -288,16 +321,31 @@ def _strength(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
         res.auto_trials = auto
         return trials
     ath = s.athlete
-    lever, mass = ath.get("lever_arm_m"), ath.get("body_mass_kg")
+    lever, mass, height = (float(v) if v else None for v in
+                           (ath.get("lever_arm_m"), ath.get("body_mass_kg"), ath.get("height_m")))
+    extras: dict[str, Any] = {"test": p.strength.test}
     for side in ("L", "R"):
         sel = [tr for tr in tests if tr.side == side]
         pk = S.trial_peaks(t, f, sel)
-        block[side] = S.side_metrics(pk, float(lever) if lever else None,
-                                     float(mass) if mass else None)
+        block[side] = S.side_metrics(pk, lever, mass)
+        pl, pl_t0 = S.plateau_windows(t, f, fs, sel, p.strength.plateau_s)
+        for tr, t0p in zip(sel, pl_t0, strict=True):
+            if np.isfinite(t0p):
+                res.mvc_windows[(tr.side, tr.t0)] = (float(t0p), float(t0p) + p.strength.plateau_s)
+        on_t, rfd = S.trial_rfd(t, f, sel, p.strength)
+        extras[side] = S.side_extras(pk, pl, rfd, lever, mass, height)
+        extras[side]["trials"] = [
+            {"t0": round(tr.t0, 3), "t1": round(tr.t1, 3), "peak_N": _num(pk[i]),
+             "plateau_N": _num(pl[i]), "onset_s": _num(on_t[i], 3), "rfd_N_per_s": _num(rfd[i], 1)}
+            for i, tr in enumerate(sel)]
         if not sel:
             res.notes[f"strength.{side}"] = f"no {p.strength.test} {side} trials"
+    res.extras["strength"] = extras
     inv = str(ath.get("involved_side", "") or "")
     block["lsi_pct"], how = S.lsi(block["L"]["peak_force_N"], block["R"]["peak_force_N"], inv)
+    extras["lsi_pct"], extras["lsi_basis"] = block["lsi_pct"], how
+    extras["lsi_plateau_pct"], _ = S.lsi(extras["L"]["plateau_best_N"],
+                                         extras["R"]["plateau_best_N"], inv)
     res.parameters["strength_lsi_basis"] = how
     return trials
 
@@ -306,6 +354,9 @@ def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | 
                     ) -> AnalysisResult:
     """Compute the metrics contract for one session file (read-only; see :func:`store`)."""
     p = params if isinstance(params, AnalysisParams) else AnalysisParams.from_dict(params or {})
+    if p.emg.onset_method not in O.METHODS:
+        raise GaitlabError(f"emg.onset_method '{p.emg.onset_method}' is unknown; use one of "
+                           f"{', '.join(O.METHODS)}")
     res = AnalysisResult(metrics=empty_metrics(), parameters=p.to_dict())
     with open_session(path) as s:
         try:
@@ -315,6 +366,7 @@ def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | 
             trials = _strength(s, p, mt, ml, res)
             res.trials = trials
             _emg(s, p, sc, trials, res)
+            _emg_extras(res)
         except GaitlabError:
             raise
         except (ValueError, KeyError, IndexError, OSError, TypeError) as exc:
@@ -330,7 +382,8 @@ def store(path: str | Path, res: AnalysisResult) -> None:
     from gaitlab.io.session import write_analysis
 
     try:
-        write_analysis(path, res.metrics, res.parameters)
+        write_analysis(path, res.metrics, res.parameters, ensembles=res.ensembles,
+                       extras=res.extras)
         res.stored = True
     except (GaitlabError, OSError) as exc:
         res.stored = False

@@ -112,14 +112,26 @@ def segment_contacts(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
     """Contacts in one block of frames; frame indices are local to the block.
 
     Contacts touching the first or last frame get NaN IC or TO (the caller decides
-    whether they are complete). NaN pressures count as unloaded.
+    whether they are complete). NaN pressures count as unloaded. Blobs with fewer than
+    ``min_sensor_frames`` loaded sensor-frames are dropped as noise.
     """
+    p = p or PressureParams()
+    c, n_sf = segment_blobs(frames, times, row_pitch_m, col_pitch_m, p)
+    return c.take(np.flatnonzero(n_sf >= p.min_sensor_frames))
+
+
+def segment_blobs(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
+                  col_pitch_m: float, p: PressureParams | None = None
+                  ) -> tuple[Contacts, np.ndarray]:
+    """Every blob of one block (no noise filter), in order of first frame, with its number
+    of loaded sensor-frames. Callers that cut a recording into blocks need the small blobs
+    too: a contact just starting at a block's last frame is still small there."""
     p = p or PressureParams()
     thr = p.threshold_ncm2
     P = np.nan_to_num(np.asarray(frames, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     n_f = P.shape[0]
     if n_f == 0:
-        return Contacts.empty()
+        return Contacts.empty(), np.empty(0, int)
     mask = P >= thr
     br = max(round(p.bridge_mm / 1000 / row_pitch_m / 2), 0)
     bc = max(int(p.bridge_cols), 0)
@@ -128,7 +140,7 @@ def segment_contacts(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
         grown = ndimage.binary_dilation(mask, structure=np.ones((1, 2 * br + 1, 2 * bc + 1), bool))
     lab, n = ndimage.label(grown, structure=ndimage.generate_binary_structure(3, 1))
     if n == 0:
-        return Contacts.empty()
+        return Contacts.empty(), np.empty(0, int)
     f, r, c = np.nonzero(mask)
     lbl = lab[f, r, c].astype(np.int64)
     val = P[f, r, c].astype(np.float64)
@@ -188,10 +200,44 @@ def segment_contacts(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
     to = _crossing(thr, m_post, m_last, t_post, tl)
     ic = np.where(first > 0, ic, np.nan)
     to = np.where(last < n_f - 1, to, np.nan)
-    keep = n_sf >= p.min_sensor_frames
     out = Contacts(ic, to, xc, toe, shift, first.astype(int), last.astype(int))
-    order_t = np.argsort(first[keep], kind="stable")
-    return out.take(np.flatnonzero(keep)[order_t])
+    order_t = np.argsort(first, kind="stable")
+    return out.take(order_t), n_sf[order_t]
+
+
+BLOCK_MARGIN = 2  # frames kept before a block's frontier, for the sub-frame IC
+
+
+def block_step(frames: np.ndarray, times: np.ndarray, start: int, frontier: int, final: bool,
+               row_pitch_m: float, col_pitch_m: float, p: PressureParams,
+               must_advance: bool = True) -> tuple[Contacts, int]:
+    """One step of block-wise segmentation, shared by the offline reader and the live tracker.
+
+    ``frames``/``times`` hold global frames [start, start + n); ``frontier`` (>= start) is the
+    first frame not yet accounted for. Returns the contacts complete in this block that
+    start at or after the frontier (global frame indices), and the new frontier: the first
+    frame of the earliest blob still loaded at the block's last frame (any size, so a
+    contact just starting is never lost), else the block's end. ``final``: no frames follow.
+    ``must_advance``: a blob open since the frontier (longer than the block) is given up
+    and the frontier moves to the block's end; the live tracker instead grows its block.
+    """
+    c, n_sf = segment_blobs(frames, times, row_pitch_m, col_pitch_m, p)
+    end = start + int(np.shape(frames)[0])
+    g_first, g_last = c.first + start, c.last + start
+    if final:
+        new_frontier = end
+        complete = np.ones(len(c), bool)
+    else:
+        open_ = (g_last == end - 1) & (g_first >= frontier)
+        new_frontier = int(g_first[open_].min()) if open_.any() else end
+        if must_advance and new_frontier <= frontier:
+            new_frontier = end
+        complete = g_last < end - 1
+    sel = (g_first >= frontier) & (g_first < new_frontier) & complete & (n_sf >= p.min_sensor_frames)
+    part = c.take(np.flatnonzero(sel))
+    part.first = part.first + start
+    part.last = part.last + start
+    return part, new_frontier
 
 
 def contacts_from_blocks(read: Callable[[int, int], np.ndarray], times: np.ndarray,
@@ -210,26 +256,14 @@ def contacts_from_blocks(read: Callable[[int, int], np.ndarray], times: np.ndarr
     if block_frames is None:
         dt = float(np.median(np.diff(times))) if n > 1 else 1.0
         block_frames = max(int(p.block_s / dt) if dt > 0 else 1000, 64)
-    margin = 2
     parts: list[Contacts] = []
     frontier = 0
     while frontier < n:
-        s = max(frontier - margin, 0)
+        s = max(frontier - BLOCK_MARGIN, 0)
         e = min(s + block_frames, n)
-        c = segment_contacts(read(s, e), times[s:e], row_pitch_m, col_pitch_m, p)
-        g_first, g_last = c.first + s, c.last + s
-        if e < n:
-            open_ = (g_last == e - 1) & (g_first >= frontier)
-            new_frontier = int(g_first[open_].min()) if open_.any() else e
-            if new_frontier <= frontier:  # one contact longer than a block: give it up
-                new_frontier = e
-        else:
-            new_frontier = n
-        sel = (g_first >= frontier) & (g_first < new_frontier) & (g_last < e - 1 if e < n else True)
-        if sel.any():
-            part = c.take(np.flatnonzero(sel))
-            part.first = part.first + s
-            part.last = part.last + s
+        part, new_frontier = block_step(read(s, e), times[s:e], s, frontier, e >= n,
+                                        row_pitch_m, col_pitch_m, p)
+        if len(part):
             parts.append(part)
         frontier = new_frontier
     return Contacts.concat(parts)

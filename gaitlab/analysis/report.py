@@ -53,6 +53,14 @@ def format_table(res: AnalysisResult) -> str:
         lines.append(f"  {name:<10}{_msd(e['onset_ms'], ''):>18}{_msd(e['offset_ms'], ''):>18}"
                      f"{e['n_cycles']:>8}{_v(e['peak_pct_mvc']):>11}"
                      + _why(res, f"emg.{name}", f"emg.{name}.peak_pct_mvc"))
+    diffs = res.extras.get("emg_gmed_minus_tfl_onset_ms", {})
+    for side in ("L", "R"):
+        d = diffs.get(side)
+        if d is not None:
+            lines.append(f"  GMED − TFL onset {side}: {_msd(d, ' ms')}  (n {d['n']}; "
+                         "negative = GMED first)")
+    if m["emg"]:
+        lines.append(f"  onset method: {res.parameters.get('emg', {}).get('onset_method', '?')}")
     h = m["strength"]["hip_abduction"]
     lines.append(f"Hip abduction strength{_why(res, 'strength')}")
     for side in ("L", "R"):
@@ -61,6 +69,11 @@ def format_table(res: AnalysisResult) -> str:
         lines.append(f"  {side}: peak {_v(d['peak_force_N'], ' N')}, "
                      f"{_v(d['torque_Nm_per_kg'], ' N·m/kg', 2)}, CV {_v(d['cv_pct'], ' %')}"
                      f"  [trials: {trials}]" + _why(res, f"strength.{side}"))
+        x = res.extras.get("strength", {}).get(side, {})
+        if x.get("n_trials"):
+            lines.append(f"     plateau {_v(x['plateau_best_N'], ' N')}, torque "
+                         f"{_v(x['torque_Nm'], ' N·m')}, {_v(x['torque_pct_bw_height'], ' %BW·h', 2)}"
+                         f", RFD(0–200 ms) {_v(x['rfd_best_N_per_s'], ' N/s', 0)}")
     basis = res.parameters.get("strength_lsi_basis", "")
     lines.append(f"  LSI {_v(h['lsi_pct'], ' %')}" + (f"  ({basis})" if h["lsi_pct"] else ""))
     lines += [f"warning: {w}" for w in res.warnings]

@@ -90,6 +90,97 @@ def trial_peaks(t: np.ndarray, force_smoothed: np.ndarray, trials: list[Trial]) 
     return out
 
 
+def _windows(t: np.ndarray, trials: list[Trial]) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.searchsorted(t, [tr.t0 for tr in trials], side="left")
+    hi = np.searchsorted(t, [tr.t1 for tr in trials], side="right")
+    return lo, hi
+
+
+def plateau_windows(t: np.ndarray, force_smoothed: np.ndarray, fs: float, trials: list[Trial],
+                    window_s: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Plateau of each trial: the ``window_s`` window inside the trial with the highest mean
+    force (the sustained hold, less sensitive to a momentary peak). Returns (mean force,
+    window start time); NaN where the trial is shorter than the window."""
+    means, starts = np.full(len(trials), np.nan), np.full(len(trials), np.nan)
+    w = max(round(window_s * fs), 1)
+    for i, (a, b) in enumerate(zip(*_windows(t, trials), strict=True)):  # per trial
+        if b - a >= w:
+            c = np.r_[0.0, np.cumsum(np.nan_to_num(force_smoothed[a:b]))]
+            mw = c[w:] - c[:-w]
+            k = int(np.argmax(mw))
+            means[i], starts[i] = float(mw[k] / w), float(t[a + k])
+    return means, starts
+
+
+def trial_plateaus(t: np.ndarray, force_smoothed: np.ndarray, fs: float, trials: list[Trial],
+                   window_s: float = 1.0) -> np.ndarray:
+    """Plateau mean force of each trial (see :func:`plateau_windows`)."""
+    return plateau_windows(t, force_smoothed, fs, trials, window_s)[0]
+
+
+def trial_rfd(t: np.ndarray, force_smoothed: np.ndarray, trials: list[Trial],
+              p: StrengthParams) -> tuple[np.ndarray, np.ndarray]:
+    """Force onset time and rate of force development (N/s) of each trial.
+
+    Baseline = median force over the first 100 ms of the trial window (before the rise;
+    trial markers bracket the contraction). Onset = first sample above baseline +
+    max(``onset_abs_N``, ``onset_frac_peak`` × (peak − baseline)), moved back to the
+    interpolated crossing. RFD = (F(onset + ``rfd_window_ms``) − F(onset)) / window, F
+    linearly interpolated. NaN when the window does not fit in the trial.
+    """
+    n = len(trials)
+    on_t, rfd = np.full(n, np.nan), np.full(n, np.nan)
+    win = p.rfd_window_ms / 1000
+    for i, (a, b) in enumerate(zip(*_windows(t, trials), strict=True)):  # per trial
+        if b - a < 3:
+            continue
+        tt, ff = t[a:b], force_smoothed[a:b]
+        base = float(np.nanmedian(ff[tt <= tt[0] + 0.1]))
+        peak = float(np.nanmax(ff))
+        thr = base + max(p.onset_abs_N, p.onset_frac_peak * (peak - base))
+        above = np.flatnonzero(ff > thr)
+        if above.size == 0 or above[0] == 0:
+            continue
+        k = above[0]
+        frac = (thr - ff[k - 1]) / (ff[k] - ff[k - 1])
+        t_on = tt[k - 1] + frac * (tt[k] - tt[k - 1])
+        if t_on + win > tt[-1]:
+            continue
+        f0, f1 = np.interp([t_on, t_on + win], tt, ff)
+        on_t[i], rfd[i] = t_on, (f1 - f0) / win
+    return on_t, rfd
+
+
+def side_extras(peaks: np.ndarray, plateaus: np.ndarray, rfd: np.ndarray,
+                lever_arm_m: float | None, body_mass_kg: float | None,
+                height_m: float | None) -> dict[str, Any]:
+    """Per-side strength values beyond the metrics contract (all None when not computable).
+
+    torque_Nm = best peak × lever arm; pct_bw_height = torque / (body weight in N × height)
+    × 100 (Fredericson et al. 2000)."""
+    pk = peaks[np.isfinite(peaks)]
+    pl = plateaus[np.isfinite(plateaus)]
+    rf = rfd[np.isfinite(rfd)]
+    best = float(pk.max()) if pk.size else None
+    torque = best * lever_arm_m if best is not None and lever_arm_m else None
+    pct = (torque / (body_mass_kg * 9.80665 * height_m) * 100
+           if torque is not None and body_mass_kg and height_m else None)
+    return {
+        "n_trials": int(pk.size),
+        "peak_force_N": _num(best, 2) if best is not None else None,
+        "plateau_N": [round(float(v), 2) for v in pl],
+        "plateau_best_N": _num(float(pl.max()), 2) if pl.size else None,
+        "cv_pct": _num(float(pk.std(ddof=1) / pk.mean() * 100), 2)
+        if pk.size > 1 and pk.mean() > 0 else None,
+        "torque_Nm": _num(torque, 3),
+        "torque_Nm_per_kg": _num(torque / body_mass_kg, 4)
+        if torque is not None and body_mass_kg else None,
+        "torque_pct_bw_height": _num(pct, 3),
+        "rfd_N_per_s": [round(float(v), 1) for v in rf],
+        "rfd_best_N_per_s": _num(float(rf.max()), 1) if rf.size else None,
+    }
+
+
 def _num(v: float | None, nd: int = 3) -> float | None:
     return None if v is None or not np.isfinite(v) else round(float(v), nd)
 

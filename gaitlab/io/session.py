@@ -17,8 +17,8 @@ import h5py
 import numpy as np
 
 from gaitlab import __version__
-from gaitlab.errors import SessionFileError
-from gaitlab.streams import Role, StreamSpec, parse_info_xml
+from gaitlab.errors import GaitlabError, SessionFileError
+from gaitlab.streams import Channel, Role, StreamSpec, parse_info_xml
 
 SCHEMA = "gaitlab.session/1"
 SCHEMA_MAJOR = SCHEMA.rsplit("/", 1)[1]
@@ -67,20 +67,31 @@ class RecordedStream:
 
     @property
     def n_samples(self) -> int:
-        return int(self.group["time_stamps"].shape[0])
+        """Samples safely on disk: the datasets' length, capped by the recorder's
+        ``flushed_samples`` mark (rows past it may be unwritten after a crash or full disk)."""
+        n = int(self.group["time_stamps"].shape[0])
+        mark = self.group.attrs.get("flushed_samples")
+        return n if mark is None else min(n, int(mark))
 
     @property
     def time_stamps(self) -> np.ndarray:
         """Raw stamps in the source's clock (s)."""
-        return self.group["time_stamps"][:]
+        return self.group["time_stamps"][: self.n_samples]
+
+    def _pairs(self, name: str) -> np.ndarray:
+        if name not in self.group:
+            return np.empty((0, 2))
+        x = self.group[name][:]
+        return x[np.isfinite(x[:, 0])]  # unwritten rows (fill value NaN) are dropped
 
     @property
     def clock_offsets(self) -> np.ndarray:
-        return self.group["clock_offsets"][:] if "clock_offsets" in self.group else np.empty((0, 2))
+        return self._pairs("clock_offsets")
 
     @property
     def gaps(self) -> np.ndarray:
-        return self.group["gaps"][:] if "gaps" in self.group else np.empty((0, 2))
+        """[before, after] rows (source time) around each break in the data."""
+        return self._pairs("gaps")
 
     def times(self) -> np.ndarray:
         """Stamps on the recorder's clock: raw + fitted clock offset (s)."""
@@ -91,7 +102,8 @@ class RecordedStream:
 
     @property
     def dataset(self) -> h5py.Dataset:
-        """The raw ``data`` dataset, for block-wise reading of long recordings."""
+        """The raw ``data`` dataset, for block-wise reading of long recordings
+        (rows from ``n_samples`` on are not guaranteed after a crash)."""
         return self.group["data"]
 
     def read(self, start: int | None = None, stop: int | None = None, si: bool = True) -> np.ndarray:
@@ -101,6 +113,7 @@ class RecordedStream:
         streams come back as an array of Python str.
         """
         ds = self.group["data"]
+        start, stop, _ = slice(start, stop).indices(self.n_samples)
         if self.spec.is_string:
             return ds.asstr()[start:stop]
         x = ds[start:stop]
@@ -111,6 +124,30 @@ class RecordedStream:
         return x
 
 
+def _spec_of(g: h5py.Group) -> StreamSpec:
+    """The stream's spec from its info XML; recorded raw (role from the group's attributes)
+    when the metadata does not follow the conventions (the recorder stored it as "other")."""
+    xml = _str(g.attrs.get("info_xml", ""))
+    if "metadata_error" not in g.attrs:
+        try:
+            return parse_info_xml(xml)
+        except GaitlabError:
+            pass
+    a = g.attrs
+    labels = [_str(x) for x in g["channel_labels"][:]] if "channel_labels" in g else []
+    units = [_str(x) for x in g["channel_units"][:]] if "channel_units" in g else []
+    n = int(a.get("channel_count", len(labels) or 1))
+    labels = labels if len(labels) == n else [f"ch{i + 1}" for i in range(n)]
+    units = units if len(units) == n else [""] * n
+    return StreamSpec(
+        name=_str(a.get("name", g.name)), type=_str(a.get("type", "")),
+        source_id=_str(a.get("source_id", "")), hostname=_str(a.get("hostname", "")),
+        channel_count=n, nominal_srate=float(a.get("nominal_srate", 0.0)),
+        channel_format=_str(a.get("channel_format", "float32")),
+        channels=tuple(Channel(lb, "") for lb in labels), role="other", xml=xml,
+    )
+
+
 class Session:
     """An open session file. Use as a context manager: ``with open_session(p) as s: ...``."""
 
@@ -119,9 +156,7 @@ class Session:
         self.file = f
         self.streams: dict[str, RecordedStream] = {}
         for key, g in f.get("streams", {}).items():
-            xml = _str(g.attrs.get("info_xml", ""))
-            spec = parse_info_xml(xml)
-            self.streams[key] = RecordedStream(key, spec, g)
+            self.streams[key] = RecordedStream(key, _spec_of(g), g)
 
     @property
     def attrs(self) -> dict[str, Any]:
@@ -203,9 +238,33 @@ def open_session(path: str | Path, mode: str = "r") -> Session:
         raise
 
 
-def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[str, Any]) -> None:
-    """Store the metrics and the parameters that produced them in ``/analysis``."""
+def _check_writable_session(p: Path) -> None:
+    if not (p.is_file() and h5py.is_hdf5(p)):
+        return  # open_session gives the right error
+    try:
+        h5py.File(p, "r+").close()
+    except OSError:
+        raise SessionFileError(
+            f"{p}: the recording was interrupted (or is still running), so the file is "
+            f"read-only; run 'gaitlab repair {p}' once the recorder has stopped"
+        ) from None
+
+
+def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[str, Any],
+                   ensembles: dict[str, Any] | None = None,
+                   extras: dict[str, Any] | None = None) -> None:
+    """Store the metrics and the parameters that produced them in ``/analysis``.
+
+    Optional: ``ensembles`` (name → object with ``mean``, ``sd`` arrays, ``n_cycles``,
+    ``unit``) go to ``/analysis/ensemble/<name>``; ``extras`` (JSON-able) to the
+    ``extras_json`` attribute.
+
+    A recording interrupted by a crash cannot be opened for writing (HDF5 keeps its
+    "open for write" flag): this raises a one-line error pointing to ``gaitlab repair``
+    (``gaitlab.io.writer.repair_session``) instead of repairing silently, because a file
+    that a recorder is still writing carries the same flag."""
     p = Path(path)
+    _check_writable_session(p)
     with open_session(p, "r+") as s:
         f = s.file
         if "analysis" in f:
@@ -215,3 +274,14 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
         g.attrs["created_utc"] = datetime.now(UTC).isoformat(timespec="seconds")
         g.attrs["parameters_json"] = json.dumps(parameters, sort_keys=True)
         g.attrs["metrics_json"] = json.dumps(metrics)
+        if extras is not None:
+            g.attrs["extras_json"] = json.dumps(extras)
+        if ensembles:
+            eg = g.create_group("ensemble")
+            for name, e in ensembles.items():
+                h = eg.create_group(name)
+                h.create_dataset("mean", data=np.asarray(e.mean, dtype=np.float64))
+                h.create_dataset("sd", data=np.asarray(e.sd, dtype=np.float64))
+                h.attrs["n_cycles"] = int(e.n_cycles)
+                h.attrs["unit"] = str(e.unit)
+                h.attrs["x"] = "percent of the gait cycle, ipsilateral IC (0) to next IC (100)"

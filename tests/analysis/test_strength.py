@@ -46,3 +46,34 @@ def test_side_metrics_and_lsi() -> None:
     assert v == 80.0 and "involved" in how
     v, how = S.lsi(144.0, 180.0, "")
     assert v == 80.0 and "weaker" in how
+
+
+def test_plateau_and_rfd_on_a_known_ramp() -> None:
+    # linear rise at a known rate, a flat hold, then release: plateau = hold level and
+    # RFD over 0–200 ms = the rise rate (smoothing does not bias a linear ramp)
+    fs, rate, hold = 1000.0, 400.0, 160.0
+    t = np.arange(int(6 * fs)) / fs
+    f = np.clip((t - 1.0) * rate, 0, hold)
+    f = np.where(t > 4.5, np.maximum(hold - (t - 4.5) * rate, 0), f)
+    p = StrengthParams()
+    sm = S.smooth(f, fs, p.smooth_ms)
+    tr = [S.Trial("hip_abduction", "L", 0.5, 5.5)]
+    means, start = S.plateau_windows(t, sm, fs, tr, 1.0)
+    assert abs(means[0] - hold) < 0.5 and 1.4 <= start[0] <= 3.5
+    on, rfd = S.trial_rfd(t, sm, tr, p)
+    thr = max(p.onset_abs_N, p.onset_frac_peak * hold)
+    assert abs(on[0] - (1.0 + thr / rate)) < 0.005
+    assert abs(rfd[0] - rate) / rate < 0.01
+
+
+def test_side_extras_fredericson_unit() -> None:
+    pk, pl, rfd = np.array([150.0, 160.0]), np.array([148.0, 158.0]), np.array([500.0, 550.0])
+    lever, mass, height = 0.42, 62.0, 1.68
+    e = S.side_extras(pk, pl, rfd, lever, mass, height)
+    torque = 160.0 * lever
+    assert e["torque_Nm"] == round(torque, 3)
+    assert e["torque_pct_bw_height"] == round(torque / (mass * 9.80665 * height) * 100, 3)
+    assert e["plateau_best_N"] == 158.0 and e["rfd_best_N_per_s"] == 550.0
+    none = S.side_extras(np.array([np.nan]), np.array([np.nan]), np.array([np.nan]), None, None,
+                         None)
+    assert none["peak_force_N"] is None and none["torque_pct_bw_height"] is None

@@ -1,0 +1,11 @@
+"""Incremental (streaming) forms of the analysis for the live views and biofeedback.
+
+Pure classes fed numpy chunks with their time stamps (no Qt, no LSL): they reuse the
+offline functions so that per-step values equal the offline analysis of the same data.
+"""
+
+from gaitlab.analysis.live.emg import CycleResult, LiveEmgChannel, LiveEmgParams
+from gaitlab.analysis.live.gait import LiveGaitParams, LivePressureGait, StepResult
+
+__all__ = ["CycleResult", "LiveEmgChannel", "LiveEmgParams", "LiveGaitParams",
+           "LivePressureGait", "StepResult"]
