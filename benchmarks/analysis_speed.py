@@ -1,0 +1,123 @@
+"""Time ``gaitlab.analysis.analyze_session`` on a long session (issue #3, "Speed").
+
+The file: a 60 s virtual-athlete run (default athlete plus extra muscles: 16 EMG channels
+at 2 kHz, 128×42 pressure treadmill at 120 Hz) rendered once with the offline writer,
+then tiled in time into an N-minute file: its compressed chunks are copied with
+``write_direct_chunk`` (no re-rendering, no re-compression) and time stamps are written
+for the whole length. Each minute is its own running bout (the seam cuts one contact).
+
+    python3 benchmarks/analysis_speed.py --minutes 60 [--keep path.h5]
+
+Prints wall and CPU time and peak RSS of the analysis (run in a fresh subprocess).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+EXTRA = {"VL": (-120.0, 100.0, 50.0), "BF": (-150.0, 20.0, 40.0), "GAS": (-20.0, 180.0, 60.0),
+         "TA": (-200.0, 60.0, 35.0), "RF": (-100.0, 80.0, 30.0)}
+
+
+def _model(seconds: float):
+    from gaitlab.athlete import MuscleTiming, load_profile
+    from gaitlab.drivers.virtual import model as M
+    from gaitlab.protocols import load_protocol
+
+    prof = load_profile("default")
+    muscles = dict(prof.emg.muscles)
+    for m, (on, off, pk) in EXTRA.items():
+        for s in ("L", "R"):
+            muscles[f"{m}_{s}"] = MuscleTiming(onset_ms=on, offset_ms=off, peak_pct_mvc=pk)
+    prof = replace(prof, emg=replace(prof.emg, muscles=muscles))
+    return M.build_session(prof, load_protocol("run"), seed=1, run_duration_s=seconds)
+
+
+def make_file(path: Path, minutes: int, tile_s: float = 60.0) -> None:
+    from gaitlab.drivers.virtual import offline
+
+    offline.CHUNK_BYTES = 1 << 20
+    model = _model(tile_s)
+    one = path.with_suffix(".tile.h5")
+    offline.write_offline_session(model, one, t0=1000.0, devices=("emg", "pressure", "markers"))
+    with h5py.File(one, "r") as src, h5py.File(path, "w", libver="latest") as dst:
+        for k, v in src.attrs.items():
+            dst.attrs[k] = v
+        dst.attrs["stop_lsl_time"] = 1000.0 + minutes * tile_s
+        src.copy("athlete", dst)
+        root = dst.create_group("streams")
+        for name, g in src["streams"].items():
+            out = root.create_group(name)
+            for k, v in g.attrs.items():
+                out.attrs[k] = v
+            for dn in ("channel_labels", "channel_units", "clock_offsets", "gaps"):
+                g.copy(dn, out)
+            d, ts = g["data"], g["time_stamps"][:]
+            if g.attrs["nominal_srate"] == 0:  # markers: shift per tile
+                labs = d[:, 0]
+                out.create_dataset("time_stamps", data=np.concatenate(
+                    [ts + i * tile_s for i in range(minutes)]), maxshape=(None,))
+                dd = out.create_dataset("data", (labs.size * minutes, 1), dtype=d.dtype,
+                                        maxshape=(None, 1))
+                dd[:, 0] = np.tile(labs, minutes)
+                continue
+            n, ch = d.shape
+            rows = d.chunks[0]
+            if n % rows:  # keep whole chunks only, so tiles align
+                n -= n % rows
+            fs = float(g.attrs["nominal_srate"])
+            out.create_dataset("time_stamps", data=1000.0 + np.arange(n * minutes) / fs,
+                               maxshape=(None,))
+            dd = out.create_dataset("data", (n * minutes, ch), dtype=d.dtype, chunks=d.chunks,
+                                    maxshape=(None, ch), compression=d.compression,
+                                    compression_opts=d.compression_opts, shuffle=d.shuffle)
+            raw = [src["streams"][name]["data"].id.read_direct_chunk((r, 0))
+                   for r in range(0, n, rows)]
+            for i in range(minutes):
+                for j, (mask, buf) in enumerate(raw):
+                    dd.id.write_direct_chunk((i * n + j * rows, 0), buf, mask)
+    one.unlink()
+
+
+CHILD = """
+import json, resource, sys, time
+from gaitlab.analysis import analyze_session
+w0, c0 = time.perf_counter(), time.process_time()
+res = analyze_session(sys.argv[1])
+w, c = time.perf_counter() - w0, time.process_time() - c0
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"wall_s": w, "cpu_s": c, "peak_rss_MiB": rss,
+                  "n_steps": res.metrics["gait"]["n_steps"], "n_emg": len(res.metrics["emg"])}))
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=int, default=60)
+    ap.add_argument("--keep", type=Path)
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    path = a.keep or tmp / "long.h5"
+    t0 = time.perf_counter()
+    make_file(path, a.minutes)
+    print(f"file: {path} ({path.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t0:.1f} s")
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True,
+                         check=False)
+    if out.returncode:
+        print(out.stderr[-2000:])
+        sys.exit(1)
+    print(json.dumps({"minutes": a.minutes, **json.loads(out.stdout)}))
+
+
+if __name__ == "__main__":
+    main()
