@@ -97,6 +97,11 @@ def demo(out: Path | None, athlete: str | None, protocol: str, run_duration: flo
         stop.set()
         th.join(timeout=30)
     if "error" in result:
+        if rec.file_left_open:  # full disk: HDF5's exit cleanup would crash, skip it
+            click.echo(f"Error: {result['error']}", err=True)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(1)
         raise result["error"]  # type: ignore[misc]
     summary = result["summary"]
     for line in summary.lines():  # type: ignore[attr-defined]
