@@ -9,7 +9,6 @@ moment the gauge answered. Run: python3 benchmarks/drivers_mark10.py [seconds]
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -17,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import numpy as np
-import pylsl
+from _common import latency_line, open_inlet, start_driver, stop
 
 from gaitlab.drivers.emulators.mark10 import Mark10Emulator
 
@@ -26,13 +25,10 @@ def main(seconds: float = 10.0) -> None:
     tmp = Path(tempfile.mkdtemp())
     emu = Mark10Emulator(tmp / "ttyBENCH", baud=115200, force_fn=lambda t: 100.0 + t).start()
     sid = f"bench-m10-{uuid.uuid4().hex[:8]}"
-    proc = subprocess.Popen([sys.executable, "-m", "gaitlab.drivers.cli", "mark10", "--port",
-                             emu.path, "--source-id", sid, "--duration", str(seconds + 4)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_driver("mark10", "--port", emu.path, "--source-id", sid, "--duration",
+                        str(seconds + 4))
     try:
-        inlet = pylsl.StreamInlet(pylsl.resolve_byprop("source_id", sid, timeout=10)[0],
-                                  max_buflen=60)
-        inlet.open_stream(timeout=5)
+        inlet = open_inlet(sid)
         buf = np.zeros((1024, 1), np.float32)
         vals, stamps, pulled = [], [], []
         end = time.monotonic() + seconds
@@ -43,9 +39,7 @@ def main(seconds: float = 10.0) -> None:
             stamps += ts
             pulled += [now] * len(ts)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        emu.close()
+        stop(proc, emu)
     got = np.concatenate(vals)
     sent_v = np.round(np.asarray(emu.sent_n), 3)
     sent_t = np.asarray(emu.sent_t)
@@ -57,8 +51,7 @@ def main(seconds: float = 10.0) -> None:
     span = stamps[-1] - stamps[0]
     print(f"samples {len(got)} in {span:.2f} s -> {len(got) / span:.0f} readings/s "
           f"(poll '?C', 115200 baud emulated wire time)")
-    print(f"latency reply->inlet ms: median {np.median(lat):.2f}, p95 {np.percentile(lat, 95):.2f},"
-          f" max {lat.max():.2f}")
+    print(latency_line("reply->inlet", lat))
     print(f"timestamp - reply time ms: median {np.median(stamp_err):.3f}, "
           f"p95 |err| {np.percentile(np.abs(stamp_err), 95):.3f}")
 

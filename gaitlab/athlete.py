@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab.errors import ProfileError
+from gaitlab.toml_files import read_toml_text
 
 SIDES = ("L", "R")
 DEFAULT_PROFILE = "default"
@@ -170,14 +171,7 @@ def load_profile(path_or_name: str | Path | None = None) -> Profile:
     """Load a profile from a TOML path, or a built-in by name; None gives the default athlete."""
     if path_or_name is None:
         path_or_name = DEFAULT_PROFILE
-    p = Path(path_or_name)
-    if not p.exists() and p.suffix != ".toml" and builtin_profile_path(str(path_or_name)).exists():
-        p = builtin_profile_path(str(path_or_name))
-    if not p.exists():
-        raise ProfileError(f"{p}: no such athlete profile; give a .toml path or a built-in name "
-                           "(see data/athletes/)")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{p}: cannot read profile ({exc})") from None
+    p, text = read_toml_text(path_or_name, builtin_profile_path,
+                             missing_hint="athlete profile; give a .toml path or a built-in name "
+                             "(see data/athletes/)", what="profile")
     return parse_profile(text, str(p))

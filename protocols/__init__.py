@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab.errors import ProfileError
+from gaitlab.toml_files import read_toml_text
 
 DEFAULT_PROTOCOL = "assessment"
 ORDERS = ("alternating", "per_side")
@@ -163,14 +164,7 @@ def load_protocol(name_or_path: str | Path | None = None) -> Protocol:
     """Load a protocol from a TOML path or a built-in name; None gives "assessment"."""
     if name_or_path is None:
         name_or_path = DEFAULT_PROTOCOL
-    p = Path(name_or_path)
-    if not p.exists() and p.suffix != ".toml" and builtin_protocol_path(str(name_or_path)).exists():
-        p = builtin_protocol_path(str(name_or_path))
-    if not p.exists():
-        raise ProfileError(f"{p}: no such protocol; give a .toml path or a built-in name "
-                           "(assessment, run)")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{p}: cannot read protocol ({exc})") from None
+    p, text = read_toml_text(name_or_path, builtin_protocol_path,
+                             missing_hint="protocol; give a .toml path or a built-in name "
+                             "(assessment, demo, run)", what="protocol")
     return parse_protocol(text, str(p))

@@ -19,8 +19,8 @@ import pylsl
 
 from gaitlab.drivers.bertec.protocol import DEFAULT_PORT, FeedbackParser
 from gaitlab.drivers.bertec.transport import BertecControl, LinkLost, connect
+from gaitlab.drivers.common import retry_with_backoff
 from gaitlab.drivers.trigno.bridge import Clock
-from gaitlab.errors import GaitlabError
 
 Status = Callable[[str], None]
 SILENT_S = 2.0
@@ -82,16 +82,11 @@ class BertecBridge:
                 return
             sock.close()
             self.status(f"bertec: link lost ({why}); reconnecting to {o.host}:{o.port} …")
-            wait = 0.2
-            while True:
-                if should_stop():
-                    return
-                try:
-                    sock = connect(o.host, o.port)
-                    break
-                except GaitlabError:
-                    time.sleep(wait)
-                    wait = min(2 * wait, o.reconnect_max_s)
+            new = retry_with_backoff(lambda: connect(o.host, o.port), should_stop,
+                                     o.reconnect_max_s)
+            if new is None:
+                return
+            sock = new
             self.control.sock = sock
             self.reconnects += 1
             self.status("bertec: reconnected")

@@ -14,7 +14,6 @@ of the real one), :meth:`drop` (disconnect mid-stream; new connections accepted)
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import threading
 import time
@@ -22,6 +21,7 @@ import time
 import numpy as np
 
 from gaitlab.drivers.bertec.protocol import CMD_BYTES, CorruptFrame, build_feedback, parse_command
+from gaitlab.drivers.emulators.tcp import accept_loop, hard_close, listen_local
 
 
 class BertecEmulator:
@@ -31,11 +31,7 @@ class BertecEmulator:
         self.incline_cdeg = round(incline_deg * 100)
         self.split, self.garbage, self.corrupt = split, garbage, corrupt
         self.rng = np.random.default_rng(seed)
-        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(2)
-        self.server.settimeout(0.1)
+        self.server = listen_local(2)
         self.port: int = self.server.getsockname()[1]
         self.client: socket.socket | None = None
         self.speed = np.zeros(2)  # actual (right, left) m/s
@@ -67,22 +63,14 @@ class BertecEmulator:
         with self._lock:
             c, self.client = self.client, None
         if c is not None:
-            with contextlib.suppress(OSError):
-                c.shutdown(socket.SHUT_RDWR)
-            c.close()
+            hard_close(c)
 
     def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.server.accept()
-            except (TimeoutError, OSError):
-                continue
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self._lock:
-                old, self.client = self.client, conn
-            if old is not None:
-                old.close()
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        accept_loop(self.server, self._stop, self._lock, self._set_client, self._serve)
+
+    def _set_client(self, conn: socket.socket) -> socket.socket | None:
+        old, self.client = self.client, conn
+        return old
 
     def _serve(self, conn: socket.socket) -> None:
         buf = b""

@@ -20,6 +20,7 @@ import time
 
 import numpy as np
 
+from gaitlab.drivers.emulators.tcp import accept_loop, hard_close, listen_local
 from gaitlab.drivers.trigno.protocol import EMG_SLOTS, PACKET_END
 
 BANNER = "Delsys Trigno System Digital Protocol Version 3.6.0 (emulator)"
@@ -33,7 +34,7 @@ class TrignoEmulator:
         self.frame_s, self.n_emg, self.n_aux = frame_interval_s, emg_per_frame, aux_per_frame
         self.split, self.garbage, self.invalid = split, garbage, set(invalid)
         self.rng = np.random.default_rng(seed)
-        self.servers = {k: self._listen() for k in ("cmd", "emg", "aux")}
+        self.servers = {k: listen_local(4) for k in ("cmd", "emg", "aux")}
         self.ports = {k: s.getsockname()[1] for k, s in self.servers.items()}
         self.clients: dict[str, socket.socket | None] = {"cmd": None, "emg": None, "aux": None}
         self.running = False
@@ -45,15 +46,6 @@ class TrignoEmulator:
         self._threads = [threading.Thread(target=self._accept, args=(k,), daemon=True)
                          for k in self.servers]
         self._threads.append(threading.Thread(target=self._pump, daemon=True))
-
-    @staticmethod
-    def _listen() -> socket.socket:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", 0))
-        s.listen(4)
-        s.settimeout(0.1)
-        return s
 
     def start(self) -> TrignoEmulator:
         for t in self._threads:
@@ -74,9 +66,7 @@ class TrignoEmulator:
             self.running = False
             for k, c in self.clients.items():
                 if c is not None:
-                    with contextlib.suppress(OSError):
-                        c.shutdown(socket.SHUT_RDWR)
-                    c.close()
+                    hard_close(c)
                 self.clients[k] = None
 
     # -- signals ------------------------------------------------------------------
@@ -93,19 +83,12 @@ class TrignoEmulator:
 
     # -- threads --------------------------------------------------------------------
     def _accept(self, kind: str) -> None:
-        srv = self.servers[kind]
-        while not self._stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except (TimeoutError, OSError):
-                continue
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self._lock:
-                old, self.clients[kind] = self.clients[kind], conn
-            if old is not None:
-                old.close()
-            if kind == "cmd":
-                threading.Thread(target=self._serve_cmd, args=(conn,), daemon=True).start()
+        def swap(conn: socket.socket) -> socket.socket | None:
+            old, self.clients[kind] = self.clients[kind], conn
+            return old
+
+        accept_loop(self.servers[kind], self._stop, self._lock, swap,
+                    self._serve_cmd if kind == "cmd" else None)
 
     def _reply(self, conn: socket.socket, text: str) -> None:
         data = text.encode() + PACKET_END

@@ -16,6 +16,7 @@ import numpy as np
 import pylsl
 import serial
 
+from gaitlab.drivers.common import retry_with_backoff
 from gaitlab.drivers.mark10.generic import GenericLineParser, LineFormat
 from gaitlab.drivers.mark10.protocol import (
     FORCE_UNITS_TO_N,
@@ -164,18 +165,13 @@ class Mark10Bridge:
 
     def _reconnect(self, why: str, should_stop: Callable[[], bool]) -> Mark10Link | None:
         self.status(f"mark10: link lost ({why}); reconnecting to {self.cfg.port} …")
-        wait = 0.2
-        while not should_stop():
-            try:
-                link = self._handshake(first=False)
-            except GaitlabError:
-                time.sleep(wait)
-                wait = min(wait * 2, self.cfg.reconnect_max_s)
-                continue
-            self.reconnects += 1
-            self.status("mark10: reconnected")
-            return link
-        return None
+        link = retry_with_backoff(lambda: self._handshake(first=False), should_stop,
+                                  self.cfg.reconnect_max_s)
+        if link is None:
+            return None
+        self.reconnects += 1
+        self.status("mark10: reconnected")
+        return link
 
     # -- main loop --------------------------------------------------------------
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> None:
@@ -274,15 +270,10 @@ class GenericSerialBridge:
             self.buffer.flush()
         port.close()
         self.status(f"serial: link lost ({why}); reconnecting to {self.cfg.port} …")
-        wait = 0.2
-        while not should_stop():
-            try:
-                new = open_port(self.cfg.port, self.cfg.baud)
-            except GaitlabError:
-                time.sleep(wait)
-                wait = min(wait * 2, self.cfg.reconnect_max_s)
-                continue
-            self.reconnects += 1
-            self.status("serial: reconnected")
-            return new
-        return None
+        new = retry_with_backoff(lambda: open_port(self.cfg.port, self.cfg.baud), should_stop,
+                                 self.cfg.reconnect_max_s)
+        if new is None:
+            return None
+        self.reconnects += 1
+        self.status("serial: reconnected")
+        return new

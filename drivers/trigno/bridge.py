@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pylsl
 
+from gaitlab.drivers.common import retry_with_backoff
 from gaitlab.drivers.trigno.protocol import AUX_CHANNELS, AUX_PER_SENSOR, EMG_SLOTS, FrameParser
 from gaitlab.drivers.trigno.transport import BaseConfig, CommandLink, LinkLost, connect, discover
 from gaitlab.errors import GaitlabError
@@ -189,16 +190,11 @@ class TrignoBridge:
             if why is None:
                 return
             self.status(f"trigno: link lost ({why}); reconnecting to {self.opts.host} …")
-            wait = 0.2
-            while True:
-                if should_stop():
-                    return
-                try:
-                    link, socks = self._start(first=False)
-                    break
-                except GaitlabError:
-                    time.sleep(wait)
-                    wait = min(2 * wait, self.opts.reconnect_max_s)
+            started = retry_with_backoff(lambda: self._start(first=False), should_stop,
+                                         self.opts.reconnect_max_s)
+            if started is None:
+                return
+            link, socks = started
             self.reconnects += 1
             self.status("trigno: reconnected")
 

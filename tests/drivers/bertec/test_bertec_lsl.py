@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import select
 import subprocess
 import sys
@@ -15,20 +16,12 @@ from gaitlab.drivers.bertec.protocol import FeedbackParser, build_command
 from gaitlab.drivers.bertec.transport import BertecControl
 from gaitlab.drivers.emulators.bertec import BertecEmulator
 from gaitlab.streams import parse_info_xml
+from tests.drivers.conftest import run_driver
 
 
 @pytest.fixture
-def treadmill():
-    made = []
-
-    def make(**kw) -> BertecEmulator:
-        emu = BertecEmulator(**kw).start()
-        made.append(emu)
-        return emu
-
-    yield make
-    for e in made:
-        e.close()
+def treadmill(emulators):
+    return functools.partial(emulators, BertecEmulator)
 
 
 def _read(sock, parser: FeedbackParser, seconds: float) -> np.ndarray:
@@ -74,10 +67,8 @@ def test_absent_control_panel_is_a_one_line_error(treadmill) -> None:
 @pytest.mark.lsl
 def test_bertec_driver_publishes_belt_speed_sets_speed_and_recovers(treadmill, uid) -> None:
     emu = treadmill(split=True, garbage=0.03, corrupt=0.02, rate_hz=100.0)
-    proc = subprocess.Popen([sys.executable, "-u", "-m", "gaitlab.drivers.cli", "bertec",
-                             "--port", str(emu.port), "--speed", "1.2", "--accel", "2",
-                             "--serial", "TM-TEST", "--source-id", f"btc-{uid}", "--duration", "6"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = run_driver("bertec", "--port", str(emu.port), "--speed", "1.2", "--accel", "2",
+                      "--serial", "TM-TEST", "--source-id", f"btc-{uid}", "--duration", "6")
     try:
         found = pylsl.resolve_byprop("source_id", f"btc-{uid}", minimum=1, timeout=8.0)
         assert found

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,9 +22,3 @@ def gauge(tmp_path: Path) -> Iterator[Callable[..., Mark10Emulator]]:
     yield make
     for emu in made:
         emu.close()
-
-
-def run_driver(*args: str) -> subprocess.Popen:
-    """``gaitlab driver …`` as a real subprocess (line-buffered text stdout)."""
-    return subprocess.Popen([sys.executable, "-u", "-m", "gaitlab.drivers.cli", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -11,7 +11,7 @@ import pytest
 
 from gaitlab.drivers.emulators.serialport import PtyDevice
 from gaitlab.streams import parse_info_xml
-from tests.drivers.mark10.conftest import run_driver
+from tests.drivers.conftest import run_driver
 
 
 def _pull_until(inlet: pylsl.StreamInlet, seconds: float, buf: np.ndarray) -> tuple[list, list]:

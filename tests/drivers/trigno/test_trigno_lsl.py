@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import time
@@ -15,20 +16,12 @@ from gaitlab.drivers.trigno.bridge import TrignoBridge, TrignoOptions
 from gaitlab.drivers.trigno.transport import CommandLink, discover
 from gaitlab.errors import GaitlabError
 from gaitlab.streams import parse_info_xml
+from tests.drivers.conftest import run_driver
 
 
 @pytest.fixture
-def base():
-    made = []
-
-    def make(**kw) -> TrignoEmulator:
-        emu = TrignoEmulator(**kw).start()
-        made.append(emu)
-        return emu
-
-    yield make
-    for e in made:
-        e.close()
+def base(emulators):
+    return functools.partial(emulators, TrignoEmulator)
 
 
 def _args(emu: TrignoEmulator) -> list[str]:
@@ -72,10 +65,8 @@ def test_trigno_driver_streams_active_sensors_and_recovers(base, tmp_path, uid) 
     emu = base(active=(1, 3, 4), split=True)
     montage = tmp_path / "montage.toml"
     montage.write_text('[sensors]\n1 = "GMED_L"\n3 = "TFL_L"\n4 = "GMAX_R"\n9 = "GMED_R"\n')
-    proc = subprocess.Popen([sys.executable, "-u", "-m", "gaitlab.drivers.cli", "trigno",
-                             *_args(emu), "--montage", str(montage), "--serial", "SN-TEST",
-                             "--source-id", f"trg-{uid}", "--duration", "7"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = run_driver("trigno", *_args(emu), "--montage", str(montage), "--serial", "SN-TEST",
+                      "--source-id", f"trg-{uid}", "--duration", "7")
     try:
         emg_si = pylsl.resolve_byprop("source_id", f"trg-{uid}:emg", minimum=1, timeout=8.0)
         aux_si = pylsl.resolve_byprop("source_id", f"trg-{uid}:aux", minimum=1, timeout=8.0)
