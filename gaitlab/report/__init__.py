@@ -1,0 +1,1 @@
+"""The clinician report: comparison tables, plots and program progress as a PDF."""

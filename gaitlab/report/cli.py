@@ -1,0 +1,75 @@
+"""``gaitlab report ATHLETE|SESSION... --pdf out.pdf``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from gaitlab.errors import GaitlabError
+from gaitlab.registry.cli import DB_HELP
+
+
+def _from_registry(db: Path | None, athlete_id: str) -> tuple[list[str], list, str | None]:
+    from gaitlab.registry.db import open_registry
+    from gaitlab.report.data import VisitLog
+
+    paths, logs = [], []
+    with open_registry(db) as r:
+        r.athlete(athlete_id)
+        enr = r.enrolment(athlete_id)
+        for v in r.visits(athlete_id):
+            ok = [s for s in r.sessions(v.id) if r.verify(s) != "missing"]
+            if not ok:
+                continue
+            paths.append(ok[0].path)
+            logs.append(VisitLog(v.kind, v.date, v.week, v.pain_nrs, v.run_volume_km,
+                                 v.pain_free_days, v.phase3_pain_free))
+    if not paths:
+        raise GaitlabError(f"athlete '{athlete_id}' has no visit with a session file on disk; "
+                           "import one with 'gaitlab athletes import FILE.h5'")
+    return paths, logs, (enr[0] if enr else None)
+
+
+@click.command("report")
+@click.argument("targets", nargs=-1)
+@click.option("--pdf", "pdf", type=click.Path(path_type=Path), required=True,
+              help="Output PDF path.")
+@click.option("--db", type=click.Path(path_type=Path), default=None, help=DB_HELP)
+@click.option("--program", default=None,
+              help="Program name or .toml (default: the athlete's enrolment, else itbs).")
+@click.option("--demo", is_flag=True, help="Report on the shipped demo athlete (demo-001).")
+def report(targets: tuple[str, ...], pdf: Path, db: Path | None, program: str | None,
+           demo: bool) -> None:
+    """Clinician report (PDF) for an athlete in the registry, or for session files given in
+    visit order (first = baseline)."""
+    from gaitlab.report.data import gather
+    from gaitlab.report.render import render_pdf
+
+    if demo:
+        from gaitlab.registry.db import open_registry
+        from gaitlab.registry.importer import DEMO_ATHLETE, import_demo
+
+        with tempfile.TemporaryDirectory() as tmp:
+            db_demo = Path(tmp) / "demo.sqlite"
+            with open_registry(db_demo) as r:
+                import_demo(r)
+            paths, logs, prog = _from_registry(db_demo, DEMO_ATHLETE)
+        data = gather(paths, logs, program or prog)
+    elif not targets:
+        raise click.UsageError("give an athlete id or session files, or --demo")
+    elif all(Path(t).exists() for t in targets):
+        data = gather(list(targets), None, program, enrolled=True)
+    elif len(targets) == 1:
+        paths, logs, prog = _from_registry(db, targets[0])
+        data = gather(paths, logs, program or prog, enrolled=bool(program or prog))
+    else:
+        missing = [t for t in targets if not Path(t).exists()]
+        raise GaitlabError(f"{missing[0]}: no such session file; give one athlete id or "
+                           "existing session files")
+    out = render_pdf(data, pdf)
+    s = data.status
+    ready = "" if s is None else ("; ready to return to running" if s.ready_to_run else
+                                  f"; not ready to run ({len(s.unmet)} unmet criteria)")
+    click.echo(f"report for {data.athlete.get('id', '?')} ({len(data.visits)} visits){ready}: {out}")

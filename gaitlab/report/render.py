@@ -1,0 +1,244 @@
+"""The clinician report as a PDF (matplotlib, no pyplot: safe without a display).
+
+Pages: 1 summary (athlete, visits, program progress, return-to-run readiness);
+2 comparison table with the MDC used for each judgement; 3 strength per side, step
+width distributions, cadence and pain across visits; 4 EMG ensembles over the gait
+cycle, visits overlaid.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from gaitlab import __version__
+from gaitlab.report.data import ReportData
+
+A4 = (8.27, 11.69)
+VERDICT_COLOURS = {"improved": "#d8f0d8", "worsened": "#f6d5d5", "changed": "#fbeecb"}
+
+
+def _colours(n: int) -> list[tuple[float, float, float, float]]:
+    from matplotlib import colormaps
+
+    cmap = colormaps["viridis"]
+    return [cmap(x) for x in np.linspace(0.15, 0.85, max(n, 1))]
+
+
+def _text_page(fig: Figure, d: ReportData) -> None:
+    a = d.athlete
+    lines: list[tuple[str, str]] = []  # (style, text)
+    lines.append(("h1", "ITBS clinic report"))
+    lines.append(("p", f"Athlete {a.get('id', '?')} — {a.get('name', '')}; sex {a.get('sex') or '-'}, "
+                       f"{a.get('body_mass_kg', '-')} kg, involved side {a.get('involved_side') or '-'}"))
+    lines.append(("h2", "Visits"))
+    for v, lg in zip(d.visits, d.logs, strict=True):
+        pain = "-" if lg.pain_nrs is None else f"{lg.pain_nrs:g}/10"
+        vol = "-" if lg.run_volume_km is None else f"{lg.run_volume_km:g} km/week"
+        wk = "-" if lg.week is None else lg.week
+        lines.append(("p", f"{lg.date}  {lg.kind or 'session'}  week {wk}"
+                           f"  pain {pain}  running {vol}  file {Path(v.path).name}"))
+    if d.status is not None and d.program is not None:
+        s = d.status
+        lines.append(("h2", f"Program: {d.program.name} — week {s.week} of {d.program.total_weeks}"))
+        ph = ", ".join(f"phase {p.number} {p.name}" for p in s.phases) or "no phase active"
+        lines.append(("p", f"Current: {ph}"))
+        lines.append(("h3", "Due now"))
+        lines += [("li", x) for x in s.due]
+        verdict = "READY" if s.ready_to_run else "NOT YET READY"
+        lines.append(("h2", f"Return to running: {verdict}"))
+        lines += [("ok", f"met: {x}") for x in s.met]
+        lines += [("bad", f"unmet: {x}") for x in s.unmet]
+        lines.append(("h3", "Warning signs: step back if"))
+        lines += [("li", x) for x in s.warning_signs]
+    else:
+        lines.append(("p", "Not enrolled in a program: program progress not shown."))
+    rows = d.comparison.rows
+    good = [r["label"] for r in rows if r["verdict"] == "improved"]
+    bad = [r["label"] for r in rows if r["verdict"] == "worsened"]
+    lines.append(("h2", "Summary of change, first to last visit"))
+    lines.append(("ok", "improved beyond MDC/noise: " + (", ".join(good) or "none")))
+    lines.append(("bad", "worsened beyond MDC/noise: " + (", ".join(bad) or "none")))
+    y = 0.96
+    style = {"h1": (16, "bold", "black", 0.035), "h2": (12, "bold", "black", 0.03),
+             "h3": (10, "bold", "#333333", 0.024), "p": (9, "normal", "black", 0.02),
+             "li": (9, "normal", "black", 0.02), "ok": (9, "normal", "#1b6e1b", 0.02),
+             "bad": (9, "normal", "#a31515", 0.02)}
+    for kind, txt in lines:
+        size, weight, colour, step = style[kind]
+        prefix = "• " if kind == "li" else ""
+        for k, part in enumerate(textwrap.wrap(prefix + txt, 105 if size <= 9 else 80) or [""]):
+            fig.text(0.06 + (0.02 if k and prefix else 0), y, part, fontsize=size, weight=weight,
+                     color=colour, va="top")
+            y -= step
+        if kind.startswith("h"):
+            y -= 0.004
+        if y < 0.04:
+            fig.text(0.06, y, "… (continued in the comparison table)", fontsize=8, va="top")
+            break
+    fig.text(0.06, 0.015, f"gaitlab {__version__}", fontsize=7, color="grey")
+
+
+def _table_page(fig: Figure, d: ReportData) -> None:
+    c = d.comparison
+    fig.text(0.05, 0.97, "Metrics by visit: change first → last, judged against MDC",
+             fontsize=13, weight="bold", va="top")
+    short = [lb.split("(", 1)[1].rstrip(")") if "(wk" in lb else lb for lb in c.labels]
+    head = ["Metric", *short, "Change", "MDC / thr.", "Verdict", "Trend"]
+    cells, colours = [], []
+    for r in c.rows:
+        t = r["trend"]
+        tr = "—" if t["slope"] is None else f"{t['slope']:+.2f}/{t['per'][:2]}" + (
+            " steady" if t["monotonic"] else "")
+        vals = ["—" if v is None else f"{v:.1f}" for v in r["values"]]
+        ch = "—" if r["change"] is None else f"{r['change']:+.1f}"
+        thr = "—" if r["threshold"] is None else f"{r['threshold']:.1f}"
+        cells.append([f"{r['label']} [{r['unit']}]", *vals, ch, thr, r["verdict"], tr])
+        colours.append(["white"] * (len(head) - 2)
+                       + [VERDICT_COLOURS.get(r["verdict"], "white"), "white"])
+    ax = fig.add_axes((0.03, 0.30, 0.94, 0.64))
+    ax.axis("off")
+    if cells:
+        nv = len(c.labels)
+        vw = min(0.09, 0.36 / nv)
+        widths = [0.27, *([vw] * nv), 0.065, 0.065, 0.2, 0.13]
+        scale = 1.0 / sum(widths)
+        tab = ax.table(cellText=cells, colLabels=head, cellColours=colours, loc="upper center",
+                       cellLoc="left", colLoc="left", colWidths=[w * scale for w in widths])
+        tab.auto_set_font_size(False)
+        tab.set_fontsize(6.3 if nv <= 4 else 5.5)
+        tab.scale(1, 1.35)
+    notes = ["How to read: a change counts only when larger than the metric's minimal detectable "
+             "change (MDC95). Where no MDC for running is published, the change is compared with "
+             "the two sessions' own step-to-step noise (1.96·√(SE₁²+SE₂²)); that shows the change "
+             "is not chance scatter within the sessions, but not that it exceeds day-to-day "
+             "variation. 'not judged' = no threshold known; the direction is still shown."]
+    notes += [f"• {b}" for b in sorted({r["basis"] for r in c.rows if r["basis"]})]
+    y = 0.27
+    for n in notes:
+        for part in textwrap.wrap(n, 130):
+            fig.text(0.05, y, part, fontsize=7.5, va="top")
+            y -= 0.016
+        y -= 0.004
+
+
+def _plots_page(fig: Figure, d: ReportData) -> None:
+    fig.suptitle("Strength, step width, cadence and pain across visits", fontsize=13, weight="bold")
+    labels = d.comparison.labels
+    col = _colours(len(labels))
+    axs = fig.subplots(2, 2, gridspec_kw={"hspace": 0.45, "wspace": 0.3,
+                                          "left": 0.1, "right": 0.9, "top": 0.9, "bottom": 0.08})
+    # strength per side: best peak force per visit, trials as dots
+    ax = axs[0, 0]
+    w = 0.8 / max(len(labels), 1)
+    for i, v in enumerate(d.visits):
+        st = (v.metrics.get("strength") or {}).get("hip_abduction") or {}
+        for j, side in enumerate(("L", "R")):
+            sd = st.get(side) or {}
+            pk = sd.get("peak_force_N")
+            x = j + (i - (len(labels) - 1) / 2) * w
+            if pk is not None:
+                ax.bar(x, pk, w * 0.9, color=col[i], label=labels[i] if j == 0 else None)
+            tr = [t for t in sd.get("trials_N") or [] if t is not None]
+            ax.plot([x] * len(tr), tr, "k.", ms=3)
+    ax.set_xticks([0, 1], ["Left", "Right"])
+    ax.set_ylabel("Hip abduction peak force (N)")
+    ax.set_title("Strength per side (bars: best; dots: trials)", fontsize=9)
+    ax.legend(fontsize=6, loc="lower right")
+    # step widths
+    ax = axs[0, 1]
+    data = [w_ if w_.size else np.array([np.nan]) for w_ in d.step_widths]
+    parts = ax.violinplot([x[np.isfinite(x)] if np.isfinite(x).any() else [0.0] for x in data],
+                          showmeans=True)
+    for body, c in zip(parts["bodies"], col, strict=False):
+        body.set_facecolor(c)
+        body.set_alpha(0.6)
+    ax.axhline(0, color="#a31515", lw=1, ls="--")
+    ax.text(0.6, 0.2, "≤ 0: crossover", color="#a31515", fontsize=7)
+    ax.set_xticks(range(1, len(labels) + 1), [lb.split(" ")[0] for lb in labels], fontsize=7)
+    ax.set_ylabel("Step width (cm, signed)")
+    ax.set_title("Step width distribution per visit", fontsize=9)
+    # cadence
+    ax = axs[1, 0]
+    cad = [(v.metrics.get("gait") or {}).get("cadence_spm") for v in d.visits]
+    xs = np.arange(len(labels))
+    if d.program is not None:
+        lo, hi = d.program.gait.cadence_target_spm
+        ax.axhspan(lo, hi, color="#d8f0d8", label=f"target {lo:.0f}–{hi:.0f}")
+    ax.plot(xs, [np.nan if c is None else c for c in cad], "o-", color="k")
+    ax.set_xticks(xs, [lb.split(" ")[0] for lb in labels], fontsize=7)
+    ax.set_ylabel("Cadence (steps/min)")
+    ax.set_title("Cadence", fontsize=9)
+    ax.legend(fontsize=7)
+    # pain and volume
+    ax = axs[1, 1]
+    pain = [np.nan if lg.pain_nrs is None else lg.pain_nrs for lg in d.logs]
+    ax.plot(xs, pain, "o-", color="#a31515", label="pain NRS")
+    ax.set_ylim(-0.5, 10.5)
+    ax.set_ylabel("Pain (NRS 0–10)")
+    vol = [np.nan if lg.run_volume_km is None else lg.run_volume_km for lg in d.logs]
+    ax2 = ax.twinx()
+    ax2.bar(xs, vol, 0.4, color="#8fb3d9", alpha=0.6, label="running km/week")
+    ax2.set_ylabel("Running volume (km/week)")
+    ax.set_zorder(ax2.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    ax.set_xticks(xs, [lb.split(" ")[0] for lb in labels], fontsize=7)
+    ax.set_title("Pain and running volume (logged)", fontsize=9)
+    ax.legend(fontsize=7, loc="upper right")
+
+
+def _emg_page(fig: Figure, d: ReportData) -> None:
+    fig.suptitle("EMG envelopes over the gait cycle (mean ± SD), visits overlaid", fontsize=13,
+                 weight="bold")
+    names = sorted({n for v in d.visits for n in v.ensembles})
+    muscles = sorted({n.rsplit("_", 1)[0] for n in names}) or ["GMED"]
+    col = _colours(len(d.visits))
+    axs = np.atleast_2d(fig.subplots(len(muscles), 2, squeeze=False, gridspec_kw={
+        "hspace": 0.5, "wspace": 0.25, "left": 0.1, "right": 0.95, "top": 0.9, "bottom": 0.07}))
+    for i, m in enumerate(muscles):
+        for j, side in enumerate(("L", "R")):
+            ax = axs[i, j]
+            name = f"{m}_{side}"
+            unit = ""
+            for k, v in enumerate(d.visits):
+                e = v.ensembles.get(name)
+                if e is None:
+                    continue
+                mean, sd = np.asarray(e["mean"]), np.asarray(e["sd"])
+                x = np.linspace(0, 100, mean.size)
+                ax.plot(x, mean, color=col[k], lw=1.2, label=f"{d.comparison.labels[k]} (n={e['n']})")
+                ax.fill_between(x, mean - sd, mean + sd, color=col[k], alpha=0.15, lw=0)
+                unit = e["unit"]
+            ax.set_title(name + ("" if unit else " — no data"), fontsize=9)
+            ax.set_xlabel("% gait cycle (IC → next IC)", fontsize=7)
+            ax.set_ylabel(unit, fontsize=7)
+            ax.tick_params(labelsize=7)
+            if i == 0 and j == 0:
+                ax.legend(fontsize=6)
+
+
+def render_pdf(d: ReportData, out: str | Path) -> Path:
+    """Write the report; returns the path. Title/Subject/Keywords metadata summarise it."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    aid = d.athlete.get("id", "unknown")
+    rows = d.comparison.rows
+    n_imp = sum(r["verdict"] == "improved" for r in rows)
+    n_wor = sum(r["verdict"] == "worsened" for r in rows)
+    ready = ("n/a" if d.status is None else "ready" if d.status.ready_to_run else
+             "not ready: " + "; ".join(d.status.unmet))
+    meta = {"Title": f"gaitlab ITBS report {aid}", "Author": f"gaitlab {__version__}",
+            "Subject": f"{len(d.visits)} visits; {n_imp} improved, {n_wor} worsened; "
+                       f"return to run: {ready}",
+            "Keywords": ", ".join(r["label"] for r in rows)}
+    pages = (_text_page, _table_page, _plots_page, _emg_page)
+    with PdfPages(out, metadata=meta) as pdf:
+        for page in pages:
+            fig = Figure(figsize=A4)
+            page(fig, d)
+            pdf.savefig(fig)
+    return out

@@ -1,0 +1,124 @@
+"""Before/after comparison: pure judging functions, and the demo athlete's real files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import h5py
+import pytest
+
+from gaitlab.compare import MDC, MetricDef, compare_visits, judge, load_visit, metric_defs, trend
+from gaitlab.compare.metrics import BYRNE_2020
+from gaitlab.errors import GaitlabError
+from gaitlab.registry.importer import demo_folder, demo_visits
+
+DEMO = demo_folder()
+
+
+def v(x: float | None, sd: float | None = None, n: float | None = None) -> dict:
+    return {"value": x, "sd": sd, "n": n}
+
+
+def test_judge_against_published_mdc() -> None:
+    d = MetricDef("strength.R.peak_force_N", "R", "N", "up", BYRNE_2020)
+    mdc = BYRNE_2020.value
+    assert judge(d, v(150.0), v(150.0 + 0.9 * mdc))["verdict"] == "no detectable change"
+    assert judge(d, v(150.0), v(150.0 + 1.1 * mdc))["verdict"] == "improved"
+    assert judge(d, v(150.0), v(150.0 - 1.1 * mdc))["verdict"] == "worsened"
+    r = judge(d, v(150.0), v(None))
+    assert r["verdict"] == "missing" and r["change"] is None
+    down = MetricDef("k", "k", "%", "down", MDC(2.0, "x"))
+    assert judge(down, v(10.0), v(5.0))["verdict"] == "improved"
+    rel = MetricDef("k", "k", "x", "up", MDC(10.0, "x", relative=True))
+    assert judge(rel, v(200.0), v(215.0))["verdict"] == "no detectable change"  # 15 < 10 % of 200
+    assert judge(rel, v(200.0), v(225.0))["verdict"] == "improved"
+
+
+def test_target_direction_and_unjudged_metrics() -> None:
+    lsi = MetricDef("s", "LSI", "%", "target", MDC(5.0, "x"), target=(90.0, 110.0))
+    assert judge(lsi, v(70.0), v(95.0))["verdict"] == "improved"
+    assert judge(lsi, v(95.0), v(125.0))["verdict"] == "worsened"
+    assert judge(lsi, v(92.0), v(105.0))["verdict"] == "no detectable change"  # inside target
+    cad = MetricDef("c", "Cadence", "spm", "target", None, target=(170.0, 180.0))
+    r = judge(cad, v(160.0), v(168.0))
+    assert r["verdict"] == "not judged (better direction)" and r["threshold"] is None
+    neutral = MetricDef("t", "Contact", "ms", "none", MDC(5.0, "x"))
+    assert judge(neutral, v(250.0), v(270.0))["verdict"] == "changed"
+
+
+def test_noise_threshold_from_sd_and_count() -> None:
+    d = MetricDef("w", "width", "cm", "up", None, "sd_n")
+    sd, n = 2.0, 100.0
+    r = judge(d, v(2.0, sd, n), v(3.0, sd, n))
+    expected = 1.96 * (2 * (sd / n ** 0.5) ** 2) ** 0.5
+    assert r["threshold"] == pytest.approx(expected, abs=1e-3)
+    assert r["verdict"] == ("improved" if 1.0 > expected else "no detectable change")
+    assert "no published MDC" in r["basis"]
+    few = judge(d, v(2.0, sd, 1), v(3.0, sd, 1))
+    assert few["verdict"].startswith("not judged")  # one step has no SE
+    prop = MetricDef("c", "crossover", "%", "down", None, "proportion")
+    big = judge(prop, v(30.0, None, 200), v(5.0, None, 200))
+    small = judge(prop, v(30.0, None, 10), v(25.0, None, 10))
+    assert big["verdict"] == "improved" and small["verdict"] == "no detectable change"
+
+
+def test_trend_slope_and_monotonic() -> None:
+    t = trend([1.0, 2.0, 4.0], [0, 4, 8])
+    assert t["slope"] == pytest.approx(3.0 / 8, abs=1e-3) and t["monotonic"] and t["per"] == "week"
+    t = trend([1.0, None, 0.5, 2.0])
+    assert t["n"] == 3 and t["monotonic"] is False and t["per"] == "visit"
+    assert trend([None, 1.0])["slope"] is None
+
+
+def test_demo_visits_compare_in_the_expected_directions() -> None:
+    _, vis = demo_visits()
+    visits = [load_visit(x["path"], week=x["week"]) for x in vis]
+    c = compare_visits(visits)
+    rows = {r["key"]: r for r in c.rows}
+    # every shipped metric of the contract that has a direction is in the table
+    assert {d.key for d in metric_defs()} <= set(rows)
+    assert rows["strength.R.peak_force_N"]["verdict"] == "improved"
+    assert rows["gait.step_width_cm"]["verdict"] == "improved"
+    assert rows["gait.crossover_pct"]["verdict"] in ("improved", "no detectable change")
+    assert rows["emg.gmed_minus_tfl_R"]["verdict"] == "improved"
+    assert rows["gait.cadence_spm"]["trend"]["slope"] > 0
+    for r in c.rows:  # the change is last minus first of the reported values
+        if r["change"] is not None:
+            assert r["change"] == pytest.approx(r["values"][-1] - r["values"][0], abs=1e-3)
+    assert json.loads(json.dumps(c.to_json()))["schema"] == "gaitlab.comparison/1"
+
+
+def test_file_without_analysis_is_analysed_and_stored(tmp_path) -> None:
+    src = DEMO / "visit-1-baseline.h5"
+    f = tmp_path / "plain.h5"
+    shutil.copy(src, f)
+    with h5py.File(f, "r+") as h:
+        del h["analysis"]
+    fresh = load_visit(f)  # analyses and stores
+    with h5py.File(f, "r") as h:
+        assert "metrics_json" in h["analysis"].attrs
+    again = load_visit(f)  # now read back from /analysis
+    assert again.metrics == fresh.metrics and again.metrics["gait"]["n_steps"] > 0
+    assert set(again.ensembles) == set(fresh.ensembles) and again.ensembles
+
+
+def test_cli_json_and_one_line_errors(tmp_path) -> None:
+    files = sorted(str(p) for p in DEMO.glob("*.h5"))
+    res = subprocess.run([sys.executable, "-m", "gaitlab", "compare", *files, "--json"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert len(out["visits"]) == len(files) and all(len(m["values"]) == len(files)
+                                                    for m in out["metrics"])
+    junk = tmp_path / "junk.h5"
+    junk.write_text("garbage")
+    for args in ([files[0]], [files[0], str(junk)]):
+        bad = subprocess.run([sys.executable, "-m", "gaitlab", "compare", *args],
+                             capture_output=True, text=True, timeout=60)
+        assert bad.returncode != 0 and "Traceback" not in bad.stderr
+        assert bad.stderr.strip().count("\n") == 0, bad.stderr
+    with pytest.raises(GaitlabError, match="at least two"):
+        compare_visits([load_visit(files[0])])

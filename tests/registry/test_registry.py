@@ -1,0 +1,107 @@
+"""The SQLite athlete registry: core API, import of real session files, the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import pytest
+
+from gaitlab.registry import open_registry
+from gaitlab.registry.db import RegistryError
+from gaitlab.registry.importer import demo_folder, import_demo, import_session
+
+DEMO = demo_folder()
+
+
+def _cli(*args: str, env_home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gaitlab", *args], capture_output=True, text=True,
+                          env={"GAITLAB_HOME": str(env_home), "PATH": "/usr/bin:/bin"}, timeout=60)
+
+
+def test_athletes_visits_and_validation(tmp_path) -> None:
+    with open_registry(tmp_path / "r.sqlite") as r:
+        r.add_athlete("a-1", name="Runner", sex="F", body_mass_kg=60.0, involved_side="L")
+        with pytest.raises(RegistryError, match="already exists"):
+            r.add_athlete("a-1")
+        with pytest.raises(RegistryError, match="one word"):
+            r.add_athlete("two words")
+        v = r.add_visit("a-1", "baseline", "2026-01-05", week=0, pain_nrs=4, run_volume_km=20)
+        for bad in ({"pain_nrs": 11}, {"run_volume_km": -1}, {"kind": "party"},
+                    {"date": "05/01/2026"}):
+            kw = {"kind": "reassessment", "date": "2026-02-01"} | bad
+            with pytest.raises(RegistryError) as ei:
+                r.add_visit("a-1", **kw)
+            assert "\n" not in str(ei.value)
+        with pytest.raises(RegistryError, match="no athlete 'ghost'"):
+            r.add_visit("ghost", "baseline", "2026-01-05")
+        r.enrol("a-1", "itbs", "2026-01-05")
+    with open_registry(tmp_path / "r.sqlite") as r:  # persisted
+        assert [x.id for x in r.athletes()] == ["a-1"]
+        assert r.visits("a-1") == [v] and r.enrolment("a-1") == ("itbs", "2026-01-05")
+
+
+def test_import_reads_athlete_and_root_attrs_and_hashes(tmp_path) -> None:
+    f = tmp_path / "s.h5"
+    shutil.copy(DEMO / "visit-1-baseline.h5", f)
+    with h5py.File(f, "r") as h:
+        aid = h["athlete"].attrs["id"]
+        created = h.attrs["created_utc"][:10]
+        mass = float(h["athlete"].attrs["body_mass_kg"])
+    with open_registry(tmp_path / "r.sqlite") as r:
+        a, v, s = import_session(r, f, pain_nrs=5)
+        assert (a.id, a.body_mass_kg, v.date, v.kind) == (aid, mass, created, "baseline")
+        with pytest.raises(RegistryError, match="already imported"):
+            import_session(r, f)
+        assert r.verify(s) == "ok"
+        with h5py.File(f, "r+") as h:
+            h.attrs["note"] = "edited"
+        assert r.verify(s) == "changed"
+        f.unlink()
+        assert r.verify(s) == "missing"
+
+
+def test_import_rejects_non_session_file(tmp_path) -> None:
+    junk = tmp_path / "junk.h5"
+    junk.write_bytes(b"not hdf5 at all")
+    with open_registry(tmp_path / "r.sqlite") as r, pytest.raises(Exception) as ei:
+        import_session(r, junk)
+    assert "not an HDF5 file" in str(ei.value)
+
+
+def test_demo_import_gives_three_visits(tmp_path) -> None:
+    with open_registry(tmp_path / "r.sqlite") as r:
+        out = import_demo(r)
+        kinds = [v.kind for v, _ in out]
+        assert kinds == ["baseline", "reassessment", "reassessment"]
+        assert [v.week for v, _ in out] == sorted(v.week for v, _ in out)
+        assert r.enrolment("demo-001") is not None
+        with pytest.raises(RegistryError, match="already"):
+            import_demo(r)
+
+
+def test_cli_end_to_end_and_one_line_errors(tmp_path) -> None:
+    home = tmp_path / "home"
+    res = _cli("athletes", "add", "x-9", "--name", "Xavier", "--side", "R", env_home=home)
+    assert res.returncode == 0, res.stderr
+    assert (home / "registry.sqlite").is_file()  # $GAITLAB_HOME is the default location
+    res = _cli("athletes", "visit", "add", "x-9", "--date", "2026-01-02", "--pain", "3",
+               "--volume", "10", env_home=home)
+    assert res.returncode == 0 and "baseline" in res.stdout
+    res = _cli("athletes", "import", "--demo", env_home=home)
+    assert res.returncode == 0 and len(res.stdout.strip().splitlines()) == 3
+    shown = _cli("athletes", "show", "demo-001", env_home=home)
+    assert shown.stdout.count("[ok]") == 3 and "program: itbs" in shown.stdout
+    listed = _cli("athletes", "list", env_home=home).stdout
+    assert "x-9" in listed and "demo-001" in listed
+    garbage = tmp_path / "bad.sqlite"
+    garbage.write_text("this is no database " * 50)
+    for args in (("athletes", "--db", str(garbage), "list"),
+                 ("athletes", "visit", "add", "x-9", "--date", "2026-13-40"),
+                 ("athletes", "show", "nobody")):
+        bad = _cli(*args, env_home=home)
+        assert bad.returncode != 0
+        assert "Traceback" not in bad.stderr and bad.stderr.strip().count("\n") == 0, bad.stderr
