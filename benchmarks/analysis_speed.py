@@ -6,9 +6,12 @@ then tiled in time into an N-minute file: its compressed chunks are copied with
 ``write_direct_chunk`` (no re-rendering, no re-compression) and time stamps are written
 for the whole length. Each minute is its own running bout (the seam cuts one contact).
 
-    python3 benchmarks/analysis_speed.py --minutes 60 [--keep path.h5]
+    python3 benchmarks/analysis_speed.py --minutes 60 [--keep path.h5] [--storage]
 
-Prints wall and CPU time and peak RSS of the analysis (run in a fresh subprocess).
+Prints wall and CPU time (this process and its workers) and peak RSS of the analysis (run
+in a fresh subprocess). ``--storage`` adds a PROTOTYPE measurement, not the recorder's
+format: the time to read the whole pressure matrix back as stored (gzip 1 + shuffle), and
+as it would read if the recorder wrote it with LZF or uncompressed.
 """
 
 from __future__ import annotations
@@ -95,16 +98,49 @@ from gaitlab.analysis import analyze_session
 w0, c0 = time.perf_counter(), time.process_time()
 res = analyze_session(sys.argv[1])
 w, c = time.perf_counter() - w0, time.process_time() - c0
+ch = resource.getrusage(resource.RUSAGE_CHILDREN)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"wall_s": w, "cpu_s": c, "peak_rss_MiB": rss,
+print(json.dumps({"wall_s": w, "cpu_s": c + ch.ru_utime + ch.ru_stime, "peak_rss_MiB": rss,
+                  "worker_peak_rss_MiB": ch.ru_maxrss / 1024,
                   "n_steps": res.metrics["gait"]["n_steps"], "n_emg": len(res.metrics["emg"])}))
 """
+
+
+def storage_prototype(path: Path) -> dict[str, float]:
+    """PROTOTYPE: seconds to read the pressure matrix as stored and re-stored with LZF or
+    no compression (same chunks), in 20 s blocks as the analysis reads it."""
+    out: dict[str, float] = {}
+    with h5py.File(path, "r") as f:
+        name = next(k for k, g in f["streams"].items() if g.attrs.get("type", "") == "Pressure"
+                    or g["data"].shape[-1] > 1000)
+        d = f["streams"][name]["data"]
+        n, step = d.shape[0], 2400
+        tmp = path.with_suffix(".proto.h5")
+        with h5py.File(tmp, "w") as g:
+            for label, kw in (("lzf", {"compression": "lzf", "shuffle": True}), ("none", {})):
+                dd = g.create_dataset(label, d.shape, d.dtype, chunks=d.chunks, **kw)
+                for a in range(0, n, step):
+                    dd[a:a + step] = d[a:a + step]
+        for label, ds_of in (("gzip1+shuffle (stored)", lambda: h5py.File(path, "r")["streams"]
+                              [name]["data"]),
+                             ("lzf+shuffle", lambda: h5py.File(tmp, "r")["lzf"]),
+                             ("uncompressed", lambda: h5py.File(tmp, "r")["none"])):
+            ds = ds_of()
+            t0 = time.perf_counter()
+            for a in range(0, n, step):
+                ds[a:a + step]
+            out[label] = round(time.perf_counter() - t0, 2)
+            ds.file.close()
+        out["file_MiB_lzf+none"] = round(tmp.stat().st_size / 2**20)
+        tmp.unlink()
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=int, default=60)
     ap.add_argument("--keep", type=Path)
+    ap.add_argument("--storage", action="store_true", help="also run the storage prototype")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
     path = a.keep or tmp / "long.h5"
@@ -117,6 +153,8 @@ def main() -> None:
         print(out.stderr[-2000:])
         sys.exit(1)
     print(json.dumps({"minutes": a.minutes, **json.loads(out.stdout)}))
+    if a.storage:
+        print(json.dumps({"prototype_pressure_read_s": storage_prototype(path)}))
 
 
 if __name__ == "__main__":

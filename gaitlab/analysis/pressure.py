@@ -107,6 +107,59 @@ def _gait_line_shift(sp: np.ndarray, spx: np.ndarray, g_f: np.ndarray, l0: np.nd
     return cop(late) - cop(mid)
 
 
+def _clean(v: np.ndarray) -> np.ndarray:
+    """NaN and ±inf read as unloaded (0)."""
+    return np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _loaded_sensors(P: np.ndarray, thr: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Frame, row, col and value of every finite sensor-frame at or above ``thr``, in raster
+    order (NaN compares False already; +inf is dropped here, without a full-block copy)."""
+    idx = np.flatnonzero(P >= thr)  # much faster than a 3-D nonzero on a sparse mask
+    if idx.size == 0:
+        return None
+    _, n_r, n_c = P.shape
+    f, rc = np.divmod(idx, n_r * n_c)
+    r, c = np.divmod(rc, n_c)
+    val = P[f, r, c]
+    fin = np.isfinite(val)
+    if not fin.all():
+        f, r, c, val = f[fin], r[fin], c[fin], val[fin]
+        if f.size == 0:
+            return None
+    return f, r, c, val
+
+
+def _label_sparse(f: np.ndarray, r: np.ndarray, c: np.ndarray, shape: tuple[int, ...],
+                  br: int, bc: int) -> np.ndarray:
+    """Blob label (1..n) of each loaded sensor-frame: 6-connected components in (time, row,
+    col) of the loaded mask grown in-plane by a (2·br+1)×(2·bc+1) box.
+
+    Only the loaded part of the block is built: frames without a loaded sensor are left out
+    (one empty frame is kept after each run of loaded frames, so runs stay apart) and rows
+    and columns are cropped to the loaded bounding box plus the growth. Growth is in-plane
+    only, so this is the same labelling as on the whole block, in the same raster order; the
+    box growth is two separable 1-D maximum filters.
+    """
+    n_f, n_r, n_c = shape
+    ra, rb = max(int(r.min()) - br, 0), min(int(r.max()) + br + 1, n_r)
+    ca, cb = max(int(c.min()) - bc, 0), min(int(c.max()) + bc + 1, n_c)
+    loaded = np.zeros(n_f + 1, bool)
+    loaded[f] = True
+    keep = loaded[:-1] | np.r_[False, loaded[:-2]]  # loaded frames + one empty one after a run
+    fmap = np.cumsum(keep) - 1
+    fk = fmap[f]
+    sub = np.zeros((int(keep.sum()), rb - ra, cb - ca), np.uint8)
+    sub[fk, r - ra, c - ca] = 1
+    if br:
+        sub = ndimage.maximum_filter1d(sub, 2 * br + 1, axis=1, mode="constant")
+    if bc:
+        sub = ndimage.maximum_filter1d(sub, 2 * bc + 1, axis=2, mode="constant")
+    lab, _ = ndimage.label(sub, structure=ndimage.generate_binary_structure(3, 1))
+    return lab[fk, r - ra, c - ca].astype(np.int64)
+
+
 def segment_contacts(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
                      col_pitch_m: float, p: PressureParams | None = None) -> Contacts:
     """Contacts in one block of frames; frame indices are local to the block.
@@ -128,22 +181,18 @@ def segment_blobs(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
     too: a contact just starting at a block's last frame is still small there."""
     p = p or PressureParams()
     thr = p.threshold_ncm2
-    P = np.nan_to_num(np.asarray(frames, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    P = np.asarray(frames, dtype=np.float32)
     n_f = P.shape[0]
     if n_f == 0:
         return Contacts.empty(), np.empty(0, int)
-    mask = P >= thr
     br = max(round(p.bridge_mm / 1000 / row_pitch_m / 2), 0)
     bc = max(int(p.bridge_cols), 0)
-    grown = mask
-    if br or bc:
-        grown = ndimage.binary_dilation(mask, structure=np.ones((1, 2 * br + 1, 2 * bc + 1), bool))
-    lab, n = ndimage.label(grown, structure=ndimage.generate_binary_structure(3, 1))
-    if n == 0:
+    loaded = _loaded_sensors(P, thr)
+    if loaded is None:
         return Contacts.empty(), np.empty(0, int)
-    f, r, c = np.nonzero(mask)
-    lbl = lab[f, r, c].astype(np.int64)
-    val = P[f, r, c].astype(np.float64)
+    f, r, c, val = loaded
+    lbl = _label_sparse(f, r, c, P.shape, br, bc)
+    val = val.astype(np.float64)
     x = (c + 0.5) * col_pitch_m
     r = r.astype(np.float64)
     # group sensor-frames by (label, frame); groups of one label are contiguous, frames ascending
@@ -183,11 +232,11 @@ def segment_blobs(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
     for i in range(first.size):  # one iteration per contact, not per sample
         box = np.s_[rmin[i]:rmax[i] + 1, cmin[i]:cmax[i] + 1]
         if first[i] > 0:
-            v = P[first[i] - 1][box]
+            v = _clean(P[first[i] - 1][box])
             v = v[v < thr]
             m_pre[i] = v.max() if v.size else 0.0
         if last[i] < n_f - 1:
-            v = P[last[i] + 1][box]
+            v = _clean(P[last[i] + 1][box])
             v = v[v < thr]
             m_post[i] = v.max() if v.size else 0.0
     m_first, m_last = gmax[l0], gmax[l1]
@@ -242,24 +291,30 @@ def block_step(frames: np.ndarray, times: np.ndarray, start: int, frontier: int,
 
 def contacts_from_blocks(read: Callable[[int, int], np.ndarray], times: np.ndarray,
                          row_pitch_m: float, col_pitch_m: float,
-                         p: PressureParams | None = None, block_frames: int | None = None) -> Contacts:
+                         p: PressureParams | None = None, block_frames: int | None = None,
+                         start: int = 0, stop: int | None = None) -> Contacts:
     """Contacts of a whole recording, reading frames [start, stop) with ``read`` block-wise.
 
     Each contact is reported by exactly one block: the one in which it starts at or after
     the block's frontier and ends before the block's last frame. A contact still loaded at
     the end of a block moves the next block's start back to it (plus two frames for the
     sub-frame IC), so contacts across block boundaries are measured whole.
+
+    ``start``/``stop`` (global frame indices; default the whole of ``times``) let a caller
+    split a long recording at frames without load (see :func:`unloaded_frame`) and
+    process the parts independently: ``[0, k + 1)`` and ``[k, n)`` give the same contacts
+    as ``[0, n)`` when frame ``k`` is unloaded.
     """
     p = p or PressureParams()
     times = np.asarray(times, dtype=np.float64)
-    n = times.size
+    n = times.size if stop is None else min(int(stop), times.size)
     if block_frames is None:
-        dt = float(np.median(np.diff(times))) if n > 1 else 1.0
+        dt = float(np.median(np.diff(times))) if times.size > 1 else 1.0
         block_frames = max(int(p.block_s / dt) if dt > 0 else 1000, 64)
     parts: list[Contacts] = []
-    frontier = 0
+    frontier = int(start)
     while frontier < n:
-        s = max(frontier - BLOCK_MARGIN, 0)
+        s = max(frontier - BLOCK_MARGIN, int(start))
         e = min(s + block_frames, n)
         part, new_frontier = block_step(read(s, e), times[s:e], s, frontier, e >= n,
                                         row_pitch_m, col_pitch_m, p)
@@ -267,3 +322,16 @@ def contacts_from_blocks(read: Callable[[int, int], np.ndarray], times: np.ndarr
             parts.append(part)
         frontier = new_frontier
     return Contacts.concat(parts)
+
+
+def unloaded_frame(read: Callable[[int, int], np.ndarray], start: int, stop: int,
+                   thr: float, step: int = 48) -> int | None:
+    """First frame in [start, stop) with no finite sensor at or above ``thr`` (a flight
+    phase or an empty belt): a safe place to cut a recording. None if there is none."""
+    for a in range(int(start), int(stop), step):
+        b = min(a + step, int(stop))
+        x = np.asarray(read(a, b), dtype=np.float32).reshape(b - a, -1)
+        hit = ((x >= thr) & np.isfinite(x)).any(axis=1)
+        if not hit.all():
+            return a + int(np.argmin(hit))
+    return None
