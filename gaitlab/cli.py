@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "repair": ("gaitlab.record.cli:repair", "Copy an interrupted recording into a clean, finished file."),
     "analyze": ("gaitlab.analysis.cli:analyze", "Compute the clinical metrics of a session file."),
     "driver": ("gaitlab.drivers.cli:driver", "Bridge a lab device (Mark-10, load cell, Trigno) to LSL."),
+    "gui": ("gaitlab.gui.cli:gui", "Desktop app: session console, live views, athlete feedback."),
     "athletes": ("gaitlab.registry.cli:athletes", "Athlete registry: athletes, enrolment, visits, files."),
     "compare": ("gaitlab.compare.cli:compare", "Compare visits: each metric's change against its MDC."),
     "report": ("gaitlab.report.cli:report", "Clinician PDF report: comparison, plots, program progress."),

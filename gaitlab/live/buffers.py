@@ -61,6 +61,15 @@ class RingBuffer:
                 lo = max(lo, self._end - max_rows)
             return self._t[lo:self._end].copy(), self._x[lo:self._end].copy()
 
+    def times(self, seconds: float | None = None) -> np.ndarray:
+        """Copy of the newest stamps only (within ``seconds`` of the newest): cheap health checks
+        of wide streams (a pressure plate's frames are ~20 kB each)."""
+        with self._lock:
+            t = self._t[self._end - self._size:self._end]
+            if seconds is not None and len(t):
+                t = t[int(np.searchsorted(t, t[-1] - seconds, side="left")):]
+            return t.copy()
+
     def since(self, pos: int) -> tuple[np.ndarray, np.ndarray, int]:
         """Copies of the rows appended after row number ``pos`` (of :attr:`total`), and the
         new position. Rows that fell out of the buffer meanwhile are skipped."""

@@ -233,7 +233,7 @@ class LabMonitor:
         with self._lock:
             streams = list(self._streams.values())
         for s in streams:
-            rate = measured_rate(s.ring.snapshot(seconds=2.5)[0]) if s.ring is not None else 0.0
+            rate = measured_rate(s.ring.times(seconds=2.5)) if s.ring is not None else 0.0
             since = now - s.last_arrival
             out.append(StreamHealth(s.key, s.name, s.type, s.role, s.channels, s.srate, rate,
                                     s.samples, s.gaps, s.dropped, s.offset, since,
@@ -290,7 +290,9 @@ class LabMonitor:
         cur = float(f[-1, 0]) if len(f) else float("nan")
         return ForceView(key, t, f[:, 0].astype(np.float64), peak, cur)
 
-    def pressure_view(self, key: str | None = None) -> PressureView | None:
+    def pressure_view(self, key: str | None = None, hold_s: float = 0.0) -> PressureView | None:
+        """Newest pressure frame, or with ``hold_s`` > 0 the per-sensor maximum over that span
+        (a display hold: a running foot is in the air ~30 % of the time)."""
         key = key or next(iter(self.keys("pressure")), None)
         if key is None:
             return None
@@ -298,9 +300,9 @@ class LabMonitor:
         if st.spec is None or st.spec.geometry is None or st.ring is None:
             return None
         geo = st.spec.geometry
-        t, f = st.ring.snapshot(max_rows=1)
-        frame = f.reshape(-1, geo.rows, geo.cols)[-1] if len(f) else np.zeros((geo.rows, geo.cols),
-                                                                               np.float32)
+        t, f = st.ring.snapshot(seconds=hold_s) if hold_s > 0 else st.ring.snapshot(max_rows=1)
+        frame = f.max(axis=0).reshape(geo.rows, geo.cols) if len(f) else np.zeros(
+            (geo.rows, geo.cols), np.float32)
         with self._lock:
             cop = self._cop.get(key)
         if cop is not None:

@@ -1,0 +1,487 @@
+"""The clinician's session console (QMainWindow). Widgets only draw what the live core
+(:mod:`gaitlab.live`) computed; recording and analysis run in background threads."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+import uuid
+from collections import deque
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pylsl
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gaitlab.athlete import Profile, load_profile
+from gaitlab.errors import GaitlabError
+from gaitlab.gui.feedback import BiofeedbackWindow, Targets
+from gaitlab.live import LabMonitor, decimate_minmax
+from gaitlab.live.strength import StrengthTest
+
+STATUS_COLOUR = {"ok": "#2a2", "stale": "#d90", "lost": "#d22"}
+VISITS = ("baseline", "reassessment", "discharge")
+PHASES = ("acute", "subacute", "strengthening", "return to run")
+COLUMNS = ("name", "role", "rate (meas/nom Hz)", "gaps", "dropped", "offset ms", "last seen s",
+           "status")
+PRESSURE_HOLD_S = 0.3  # heat map: per-sensor max over this span, so contacts stay visible
+MARKER_KEYS = {"F1": "IC L", "F2": "IC R", "F3": "note"}
+
+
+def nice_limit(peak: float) -> float:
+    """Smallest 1-2-5 × 10^k at or above ``peak`` (a stable axis limit: axes are re-laid out,
+    which is costly, only when the signal changes magnitude, not on every frame)."""
+    if not np.isfinite(peak) or peak <= 0:
+        return 1.0
+    k = 10.0 ** np.floor(np.log10(peak))
+    return float(next(m * k for m in (1.0, 2.0, 5.0, 10.0) if m * k >= peak))
+
+
+def nice_limit_cols(y: np.ndarray) -> list[float]:
+    """:func:`nice_limit` of each column's largest absolute value."""
+    return [nice_limit(float(v)) for v in np.abs(y).max(axis=0)] if len(y) else [1.0] * y.shape[1]
+
+
+def spin_box(lo: float, hi: float, value: float) -> QtWidgets.QDoubleSpinBox:
+    """A spin box with its range set *before* its value (Qt clamps to the current range)."""
+    box = QtWidgets.QDoubleSpinBox()
+    box.setRange(lo, hi)
+    box.setValue(value)
+    return box
+
+
+def athlete_files() -> list[Path]:
+    from importlib import resources
+    return sorted(Path(str(resources.files("gaitlab.data") / "athletes")).glob("*.toml"))
+
+
+class SessionConsole(QtWidgets.QMainWindow):
+    def __init__(self, monitor: LabMonitor, out_dir: str | Path = ".", redraw_ms: int = 30):
+        super().__init__()
+        self.setWindowTitle("gaitlab — session console")
+        self.monitor = monitor
+        self.out_dir = Path(out_dir)
+        self.settings = QtCore.QSettings(QtCore.QSettings.defaultFormat(),
+                                         QtCore.QSettings.Scope.UserScope, "gaitlab", "console")
+        self.targets = Targets(**{f.name: type(f.default)(self.settings.value(
+            f"targets/{f.name}", f.default)) if not isinstance(f.default, bool) else
+            self.settings.value(f"targets/{f.name}", f.default) in (True, "true")
+            for f in dataclasses.fields(Targets)})
+        sid = f"gaitlab-gui-markers-{uuid.uuid4().hex[:8]}"
+        info = pylsl.StreamInfo("gaitlab-gui Markers", "Markers", 1, pylsl.IRREGULAR_RATE,
+                                pylsl.cf_string, sid)
+        self.marker_outlet = pylsl.StreamOutlet(info)
+        self.sent_markers: list[str] = []
+        self.latencies: deque[float] = deque(maxlen=3000)
+        self.frame_times: deque[float] = deque(maxlen=120)
+        self.frames = 0
+        self._rec_thread: threading.Thread | None = None
+        self._rec_stop = threading.Event()
+        self._rec_result: dict = {}
+        self._ana_result: dict = {}
+        self.record_path: Path | None = None
+        self.strength = StrengthTest()
+        self._strength_last_t = -np.inf
+        self._build()
+        self.feedback = BiofeedbackWindow(self.targets)
+        self.timer = QtCore.QTimer(self, interval=redraw_ms, timeout=self.redraw)
+        self.timer.start()
+        geo = self.settings.value("console/geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        central = QtWidgets.QWidget()
+        lay = QtWidgets.QHBoxLayout(central)
+        side = QtWidgets.QVBoxLayout()
+        lay.addLayout(side, 1)
+        # athlete & session
+        box = QtWidgets.QGroupBox("Athlete and session")
+        form = QtWidgets.QFormLayout(box)
+        self.athlete_combo = QtWidgets.QComboBox()
+        for p in athlete_files():
+            self.athlete_combo.addItem(p.stem, str(p))
+        last = self.settings.value("athlete/last")
+        if last:
+            i = self.athlete_combo.findText(str(last))
+            if i >= 0:
+                self.athlete_combo.setCurrentIndex(i)
+        self.visit = QtWidgets.QComboBox()
+        self.visit.addItems(VISITS)
+        self.phase = QtWidgets.QComboBox()
+        self.phase.addItems(PHASES)
+        self.side = QtWidgets.QComboBox()
+        self.side.addItems(["R", "L", ""])
+        form.addRow("athlete", self.athlete_combo)
+        form.addRow("visit", self.visit)
+        form.addRow("rehab phase", self.phase)
+        form.addRow("involved side", self.side)
+        side.addWidget(box)
+        # record
+        rbox = QtWidgets.QGroupBox("Recording")
+        rl = QtWidgets.QVBoxLayout(rbox)
+        self.rec_button = QtWidgets.QPushButton("Record")
+        self.rec_button.clicked.connect(self.toggle_record)
+        self.rec_label = QtWidgets.QLabel("not recording")
+        rl.addWidget(self.rec_button)
+        rl.addWidget(self.rec_label)
+        mrow = QtWidgets.QHBoxLayout()
+        for key, text in MARKER_KEYS.items():
+            b = QtWidgets.QPushButton(f"{text} ({key})")
+            b.clicked.connect(lambda _=False, t=text: self.send_marker(t))
+            QtGui.QShortcut(QtGui.QKeySequence(key), self, activated=lambda t=text: self.send_marker(t))
+            mrow.addWidget(b)
+        rl.addLayout(mrow)
+        side.addWidget(rbox)
+        # targets
+        tbox = QtWidgets.QGroupBox("Feedback targets")
+        tl = QtWidgets.QFormLayout(tbox)
+        self.t_lo = spin_box(-10, 30, self.targets.width_lo_cm)
+        self.t_hi = spin_box(-10, 30, self.targets.width_hi_cm)
+        self.t_cad = spin_box(100, 240, self.targets.cadence_spm)
+        self.t_gmed = spin_box(-300, 200, self.targets.gmed_onset_ms)
+        self.t_met = QtWidgets.QCheckBox("metronome")
+        self.t_met.setChecked(self.targets.metronome)
+        for label, w in (("width min cm", self.t_lo), ("width max cm", self.t_hi),
+                         ("cadence spm", self.t_cad), ("GMED onset ms", self.t_gmed), ("", self.t_met)):
+            tl.addRow(label, w)
+            (w.toggled if isinstance(w, QtWidgets.QCheckBox) else w.valueChanged).connect(
+                self.apply_targets)
+        fb = QtWidgets.QPushButton("Athlete window")
+        fb.clicked.connect(lambda: self.feedback.show())
+        tl.addRow(fb)
+        side.addWidget(tbox)
+        # strength test
+        sbox = QtWidgets.QGroupBox("Strength test (hip abduction)")
+        sl = QtWidgets.QVBoxLayout(sbox)
+        srow = QtWidgets.QHBoxLayout()
+        self.s_side = QtWidgets.QComboBox()
+        self.s_side.addItems(["L", "R"])
+        self.s_start = QtWidgets.QPushButton("Start trial")
+        self.s_start.clicked.connect(self.start_trial)
+        self.s_retry = QtWidgets.QPushButton("Retry")
+        self.s_retry.clicked.connect(lambda: self.strength.retry(time.monotonic()))
+        for w in (self.s_side, self.s_start, self.s_retry):
+            srow.addWidget(w)
+        sl.addLayout(srow)
+        self.s_label = QtWidgets.QLabel("")
+        sl.addWidget(self.s_label)
+        side.addWidget(sbox)
+        side.addStretch(1)
+        # right: streams + live views + summary
+        right = QtWidgets.QVBoxLayout()
+        lay.addLayout(right, 3)
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setMaximumHeight(170)
+        hdr = self.table.horizontalHeader()
+        hdr.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
+        hdr.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._role_menu)
+        right.addWidget(self.table)
+        self.tabs = QtWidgets.QTabWidget()
+        right.addWidget(self.tabs, 1)
+        self.emg_plot = pg.GraphicsLayoutWidget()
+        self.tabs.addTab(self.emg_plot, "EMG")
+        self.force_plot = pg.PlotWidget(title="dynamometer force (N)")
+        self.force_plot.setMouseEnabled(x=False, y=False)
+        self.force_plot.enableAutoRange(x=False, y=False)
+        self.force_plot.setXRange(-10.0, 0.0, padding=0)
+        self.force_plot.setLabel("bottom", "s")
+        self.force_curve = self.force_plot.plot(pen=pg.mkPen("y", width=1), skipFiniteCheck=True)
+        self.force_peak = pg.InfiniteLine(angle=0, pen=pg.mkPen("r", width=1))
+        self.force_plot.addItem(self.force_peak)
+        self.tabs.addTab(self.force_plot, "Force")
+        gait = pg.GraphicsLayoutWidget()
+        self.heat = pg.ImageItem()
+        self.heat.setColorMap(pg.colormap.get("inferno"))
+        hp = gait.addPlot(title="pressure (N/cm²), COP and gait line")
+        hp.addItem(self.heat)
+        hp.setAspectLocked(True)
+        self.cop_dot = pg.ScatterPlotItem(size=12, brush="r")
+        self.gait_line = pg.PlotDataItem(pen=pg.mkPen("w", width=1))
+        self.plate_outline = pg.PlotDataItem(pen=pg.mkPen("#888", width=1))
+        hp.addItem(self.plate_outline)
+        hp.setLabel("bottom", "m, runner's left → right")
+        hp.getAxis("bottom").enableAutoSIPrefix(False)
+        hp.addItem(self.gait_line)
+        hp.addItem(self.cop_dot)
+        self.heat_plot = hp
+        wp = gait.addPlot(title="step width (cm) / cadence (spm)")
+        self.width_band = pg.LinearRegionItem(
+            (self.targets.width_lo_cm, self.targets.width_hi_cm), orientation="horizontal",
+            movable=False, brush=pg.mkBrush(40, 160, 40, 60), pen=pg.mkPen(None))
+        wp.addItem(self.width_band)
+        wp.addLine(y=0, pen=pg.mkPen("#d22", width=1, style=QtCore.Qt.PenStyle.DashLine))
+        wp.setLabel("bottom", "step")
+        self.width_curve = wp.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="w")
+        self.width_plot, self._width_title = wp, ""
+        self.tabs.addTab(gait, "Gait")
+        self.summary = QtWidgets.QPlainTextEdit(readOnly=True)
+        self.summary.setFont(QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont))
+        self.tabs.addTab(self.summary, "Summary")
+        self.setCentralWidget(central)
+        self.status_label = QtWidgets.QLabel("")
+        self.statusBar().addWidget(self.status_label)
+        self._emg_curves: dict[str, tuple] = {}
+
+    # ------------------------------------------------------------------ actions
+    def profile(self) -> Profile:
+        prof = load_profile(self.athlete_combo.currentData() or "default")
+        a = dataclasses.replace(prof.athlete, involved_side=self.side.currentText())
+        return dataclasses.replace(prof, athlete=a)
+
+    def apply_targets(self) -> None:
+        t = self.targets
+        t.width_lo_cm, t.width_hi_cm = self.t_lo.value(), self.t_hi.value()
+        t.cadence_spm, t.gmed_onset_ms = self.t_cad.value(), self.t_gmed.value()
+        t.metronome = self.t_met.isChecked()
+        self.width_band.setRegion((t.width_lo_cm, t.width_hi_cm))
+        for f in dataclasses.fields(Targets):
+            self.settings.setValue(f"targets/{f.name}", getattr(t, f.name))
+
+    def send_marker(self, text: str) -> None:
+        self.marker_outlet.push_sample([text], pylsl.local_clock())
+        self.sent_markers.append(text)
+
+    def start_trial(self) -> None:
+        if self.strength.side != self.s_side.currentText():
+            self.strength = StrengthTest(side=self.s_side.currentText())
+        self.strength.start(time.monotonic())
+        self.monitor.reset_peak()
+
+    def toggle_record(self) -> None:
+        if self._rec_thread is None:
+            self.start_record()
+        else:
+            self.stop_record()
+
+    def start_record(self, path: Path | None = None) -> None:
+        from gaitlab.record.recorder import Recorder
+
+        prof = self.profile()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.record_path = path or self.out_dir / f"{prof.athlete.id}-{self.visit.currentText()}-{stamp}.h5"
+        try:
+            rec = Recorder(self.record_path, prof)
+        except GaitlabError as exc:
+            self.rec_label.setText(str(exc))
+            return
+        self._rec_stop.clear()
+        self._rec_result = {"t0": time.monotonic()}
+        self.settings.setValue("athlete/last", self.athlete_combo.currentText())
+
+        def run() -> None:
+            try:
+                self._rec_result["summary"] = rec.run(stop_event=self._rec_stop)
+            except GaitlabError as exc:
+                self._rec_result["error"] = str(exc)
+            self._write_session_attrs()
+
+        self._rec_thread = threading.Thread(target=run, name="gaitlab-gui-record", daemon=True)
+        self._rec_thread.start()
+        self.rec_button.setText("Stop")
+
+    def _write_session_attrs(self) -> None:
+        """Visit and rehab phase into the finished file's root attributes (docs/hdf5-schema.md)."""
+        if self.record_path is None or not self.record_path.exists():
+            return
+        try:
+            with h5py.File(self.record_path, "r+") as f:
+                f.attrs["visit"] = self._visit
+                f.attrs["rehab_phase"] = self._phase
+        except OSError as exc:
+            self._rec_result["error"] = f"{self.record_path}: cannot add session attributes ({exc})"
+
+    def stop_record(self) -> None:
+        self._visit, self._phase = self.visit.currentText(), self.phase.currentText()
+        self._rec_stop.set()
+        self.rec_button.setEnabled(False)
+
+    def _start_analysis(self) -> None:
+        from gaitlab.analysis import analyze_session
+        from gaitlab.analysis.report import format_table
+
+        path = self.record_path
+
+        def run() -> None:
+            try:
+                self._ana_result["text"] = format_table(analyze_session(path))
+            except GaitlabError as exc:
+                self._ana_result["text"] = f"analysis failed: {exc}"
+
+        self._ana_result = {}
+        threading.Thread(target=run, name="gaitlab-gui-analyze", daemon=True).start()
+        self.summary.setPlainText("analysing…")
+
+    def _role_menu(self, pos: QtCore.QPoint) -> None:
+        row = self.table.rowAt(pos.y())
+        if row < 0:
+            return
+        key = self.table.item(row, 0).data(QtCore.Qt.ItemDataRole.UserRole)
+        menu = QtWidgets.QMenu(self)
+        from gaitlab.live.monitor import ROLES
+        for r in ROLES:
+            menu.addAction(r, lambda r=r: self._set_role(key, r))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _set_role(self, key: str, role: str) -> None:
+        try:
+            self.monitor.set_role(key, role)
+        except GaitlabError as exc:
+            self.status_label.setText(str(exc))
+
+    # ------------------------------------------------------------------ drawing
+    def redraw(self) -> None:
+        now = time.monotonic()
+        self.frame_times.append(now)
+        self.frames += 1
+        self._draw_table()
+        self._draw_emg()
+        self._draw_force(now)
+        self._draw_gait()
+        self._draw_record(now)
+        g = self.monitor.gait_view()
+        if self.feedback.isVisible():
+            self.feedback.update_view(g, np.asarray(self.latencies), now)
+        fps = (len(self.frame_times) - 1) / (self.frame_times[-1] - self.frame_times[0]) \
+            if len(self.frame_times) > 2 else 0.0
+        lat = np.asarray(self.latencies)
+        med = 1000 * np.median(lat) if lat.size else float("nan")
+        self.status_label.setText(f"{fps:.0f} fps, sensor→screen median {med:.1f} ms")
+
+    def _note_latency(self, key: str) -> None:
+        t = self.monitor.latest_time(key)
+        if np.isfinite(t):
+            self.latencies.append(pylsl.local_clock() - t)
+
+    def _draw_table(self) -> None:
+        hs = self.monitor.health()
+        self.table.setRowCount(len(hs))
+        for i, h in enumerate(hs):
+            rate = f"{h.measured_srate:.0f}/{h.nominal_srate:g}" if h.nominal_srate else "irregular"
+            vals = (h.name, h.role, rate, str(h.gaps), str(h.dropped),
+                    f"{1000 * h.clock_offset_s:.2f}" if np.isfinite(h.clock_offset_s) else "—",
+                    f"{h.since_last_s:.1f}", h.status)
+            for j, v in enumerate(vals):
+                it = self.table.item(i, j)
+                if it is None:
+                    it = QtWidgets.QTableWidgetItem()
+                    self.table.setItem(i, j, it)
+                it.setText(v)
+                if j == 0:
+                    it.setData(QtCore.Qt.ItemDataRole.UserRole, h.key)
+            self.table.item(i, 7).setBackground(QtGui.QColor(STATUS_COLOUR[h.status]))
+
+    def _draw_emg(self) -> None:
+        v = self.monitor.emg_view(5.0)
+        if v is None or v.t.size < 2:
+            return
+        if set(self._emg_curves) != set(v.labels):
+            self.emg_plot.clear()
+            self._emg_curves = {}
+            order = sorted(range(len(v.labels)), key=lambda i: (v.labels[i][-1:], v.labels[i]))
+            for row, i in enumerate(order):
+                lab = v.labels[i]
+                col = 0 if lab.endswith("_L") else 1
+                p = self.emg_plot.addPlot(row=row % max(1, len(order) // 2), col=col, title=lab)
+                p.setClipToView(True)
+                p.setMouseEnabled(x=False, y=False)
+                p.enableAutoRange(x=False, y=False)
+                p.setXRange(-5.0, 0.0, padding=0)
+                p.setLabel("left", "µV")
+                p.showAxis("bottom", row % max(1, len(order) // 2) == max(1, len(order) // 2) - 1)
+                raw = p.plot(pen=pg.mkPen("#888", width=1), skipFiniteCheck=True)
+                env = p.plot(pen=pg.mkPen("c", width=1), skipFiniteCheck=True)
+                self._emg_curves[lab] = (raw, env, i)
+        cols = max(200, self.emg_plot.width() // 2)
+        t0 = v.t[-1]
+        td, yd = decimate_minmax(v.t - t0, v.raw, cols)
+        te, ye = decimate_minmax(v.env_t - t0, v.env, cols) if v.env_t.size else (None, None)
+        lims = nice_limit_cols(yd * 1e6)
+        for _lab, (raw, env, i) in self._emg_curves.items():
+            raw.setData(td, yd[:, i] * 1e6)
+            vb = raw.getViewBox()
+            if vb is not None and vb.viewRange()[1][1] != lims[i]:
+                vb.setYRange(-lims[i], lims[i], padding=0)
+            if te is not None:
+                env.setData(te, ye[:, i] * 1e6)
+        self._note_latency(v.key)
+
+    def _draw_force(self, now: float) -> None:
+        v = self.monitor.force_view(10.0)
+        if v is None or v.t.size < 2:
+            return
+        td, yd = decimate_minmax(v.t - v.t[-1], v.force, max(200, self.force_plot.width()))
+        self.force_curve.setData(td, yd)
+        top = nice_limit(float(np.nanmax(yd)) * 1.1)
+        if self.force_plot.getViewBox().viewRange()[1][1] != top:
+            self.force_plot.setYRange(min(0.0, float(np.nanmin(yd))), top, padding=0)
+        if np.isfinite(v.peak):
+            self.force_peak.setValue(v.peak)
+        new = v.force[v.t > self._strength_last_t]
+        self._strength_last_t = v.t[-1]
+        for m in self.strength.tick(now, new):
+            self.send_marker(m)
+        st = self.strength
+        peaks = ", ".join(f"{p:.0f}" for p in st.peaks)
+        self.s_label.setText(f"side {st.side}, trial {st.trial} of {st.trials}: {st.state} "
+                             f"{st.remaining_s(now):.1f} s, live peak {st.live_peak():.0f} N\n"
+                             f"peaks [{peaks}] N, CV {st.cv_pct:.1f} %  (session peak {v.peak:.0f} N)")
+        self._note_latency(v.key)
+
+    def _draw_gait(self) -> None:
+        pv = self.monitor.pressure_view(hold_s=PRESSURE_HOLD_S)
+        if pv is not None:
+            geo = pv.geometry
+            self.heat.setImage(pv.frame[::-1].T, autoLevels=False, levels=(0, 30))
+            w, h = geo.cols * geo.col_pitch_m, geo.rows * geo.row_pitch_m
+            self.heat.setRect(QtCore.QRectF(0, 0, w, h))
+            if self.plate_outline.getData()[0] is None:
+                self.plate_outline.setData([0, w, w, 0, 0], [0, 0, h, h, 0])
+            ok = np.isfinite(pv.cop_x)
+            self.gait_line.setData(pv.cop_x[ok], pv.cop_y[ok])
+            if ok.any() and ok[-1]:
+                self.cop_dot.setData([pv.cop_x[-1]], [pv.cop_y[-1]])
+        g = self.monitor.gait_view()
+        w = np.array([s.step_width_m * 100 for s in g.steps if np.isfinite(s.step_width_m)])
+        if w.size:
+            self.width_curve.setData(np.arange(w.size, dtype=np.float64), w)
+            text = f"step width {w[-1]:+.1f} cm, cadence {g.cadence_spm:.0f} spm"
+            if text != self._width_title:  # a title change re-lays out the plot: only on a new step
+                self._width_title = text
+                self.width_plot.setTitle(text)
+
+    def _draw_record(self, now: float) -> None:
+        if self._rec_thread is None:
+            if "text" in self._ana_result and self.summary.toPlainText() != self._ana_result["text"]:
+                self.summary.setPlainText(self._ana_result["text"])
+            return
+        if self._rec_thread.is_alive():
+            size = self.record_path.stat().st_size / 1e6 if self.record_path and \
+                self.record_path.exists() else 0.0
+            self.rec_label.setText(f"recording {now - self._rec_result['t0']:.0f} s, {size:.2f} MB")
+            return
+        self._rec_thread = None
+        self.rec_button.setText("Record")
+        self.rec_button.setEnabled(True)
+        if "error" in self._rec_result:
+            self.rec_label.setText(self._rec_result["error"])
+            return
+        self.rec_label.setText(f"saved {self.record_path}")
+        self.tabs.setCurrentWidget(self.summary)
+        self._start_analysis()
+
+    def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        self.settings.setValue("console/geometry", self.saveGeometry())
+        self.timer.stop()
+        if self._rec_thread is not None:
+            self.stop_record()
+            self._rec_thread.join(timeout=10)
+        self.feedback.close()
+        super().closeEvent(ev)

@@ -1,0 +1,78 @@
+"""Athlete biofeedback window: large, high-contrast step width, cadence and GMED onset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gaitlab.live import GaitView
+from gaitlab.live.processing import latency_stats
+
+
+@dataclass
+class Targets:
+    width_lo_cm: float = 5.0
+    width_hi_cm: float = 12.0
+    cadence_spm: float = 172.0
+    gmed_onset_ms: float = -80.0  # onset at or before this (ms relative to IC)
+    metronome: bool = False
+
+
+class BiofeedbackWindow(QtWidgets.QWidget):
+    def __init__(self, targets: Targets, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent, QtCore.Qt.WindowType.Window)
+        self.setWindowTitle("gaitlab — athlete feedback")
+        self.targets = targets
+        self.setStyleSheet("background:black; color:white;")
+        lay = QtWidgets.QVBoxLayout(self)
+        big = QtGui.QFont()
+        big.setPointSize(48)
+        big.setBold(True)
+        self.width_label = QtWidgets.QLabel("step width —")
+        self.cadence_label = QtWidgets.QLabel("cadence —")
+        self.gmed_label = QtWidgets.QLabel("GMED onset —")
+        for w in (self.width_label, self.cadence_label, self.gmed_label):
+            w.setFont(big)
+            lay.addWidget(w)
+        self.beat = QtWidgets.QLabel("")
+        self.beat.setFont(big)
+        lay.addWidget(self.beat)
+        self.debug = QtWidgets.QLabel("")
+        self.debug.setStyleSheet("color:#8f8; font-size:14pt;")
+        lay.addWidget(self.debug)
+        self._fs = QtGui.QShortcut(QtGui.QKeySequence("F11"), self, activated=self.toggle_full)
+        self._last_beat = 0.0
+
+    def toggle_full(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    @staticmethod
+    def _colour(label: QtWidgets.QLabel, ok: bool | None) -> None:
+        c = "white" if ok is None else ("#3f3" if ok else "#f44")
+        label.setStyleSheet(f"color:{c};")
+
+    def update_view(self, g: GaitView, latencies_s: np.ndarray, now: float) -> None:
+        t = self.targets
+        steps = [s for s in g.steps if np.isfinite(s.step_width_m)]
+        if steps:
+            w = steps[-1].step_width_m * 100
+            cross = w <= 0
+            self.width_label.setText(f"step width {w:+.1f} cm" + ("  CROSSOVER" if cross else "")
+                                     + f"  [{t.width_lo_cm:.0f}–{t.width_hi_cm:.0f}]")
+            self._colour(self.width_label, t.width_lo_cm <= w <= t.width_hi_cm)
+        if np.isfinite(g.cadence_spm):
+            self.cadence_label.setText(f"cadence {g.cadence_spm:.0f} spm  [target {t.cadence_spm:.0f}]")
+            self._colour(self.cadence_label, abs(g.cadence_spm - t.cadence_spm) <= 3)
+        onsets = [c.onset_s for side in ("L", "R") for c in g.gmed.get(side, [])[-1:] if not c.reason]
+        if onsets:
+            on = 1000 * float(np.mean(onsets))
+            self.gmed_label.setText(f"GMED onset {on:+.0f} ms  [≤ {t.gmed_onset_ms:+.0f}]")
+            self._colour(self.gmed_label, on <= t.gmed_onset_ms)
+        if t.metronome and t.cadence_spm > 0 and now - self._last_beat >= 60.0 / t.cadence_spm:
+            self._last_beat = now  # visual click (QtMultimedia is not in PySide6-Essentials)
+            self.beat.setText("●" if self.beat.text() != "●" else "○")
+            QtWidgets.QApplication.beep()
+        med, p99, n = latency_stats(latencies_s)
+        self.debug.setText(f"latency sensor→screen: median {med:.1f} ms, p99 {p99:.1f} ms (n={n})")

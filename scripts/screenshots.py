@@ -1,0 +1,153 @@
+"""Render the desktop app's main views into docs/screenshots/*.png under Xvfb.
+
+    python3 scripts/screenshots.py [--out docs/screenshots] [--keep-display]
+
+Needs the X virtual frame buffer and Qt's xcb cursor library:
+``apt-get install -y xvfb libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1``
+(Debian/Ubuntu; the last three are what PySide6's xcb plugin links against). The script
+starts its own Xvfb on a free display (1600x1000x24), runs the real app (xcb platform, not
+offscreen) against the virtual athlete over LSL for about a minute, and saves:
+
+* ``strength.png``  — console, Force tab, during the guided hip-abduction test (left side);
+* ``console_emg.png``  — console, EMG raw + envelope per muscle, stacked per side, while running;
+* ``console_gait.png`` — console, pressure heat map with COP and gait line, step widths;
+* ``feedback.png`` — the athlete biofeedback window (1280x720);
+* ``summary.png`` — console after Stop: the session summary (analysis metrics).
+
+CI does not run it (it needs Xvfb and takes ~70 s); the pictures are committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+SIZE = (1600, 1000)
+
+
+def start_xvfb() -> tuple[subprocess.Popen, str]:
+    if shutil.which("Xvfb") is None:
+        sys.exit("Xvfb not found: apt-get install -y xvfb")
+    for n in range(90, 120):
+        if not Path(f"/tmp/.X{n}-lock").exists():
+            disp = f":{n}"
+            proc = subprocess.Popen(["Xvfb", disp, "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24",
+                                     "-nolisten", "tcp"], stderr=subprocess.DEVNULL)
+            for _ in range(50):
+                if Path(f"/tmp/.X11-unix/X{n}").exists():
+                    return proc, disp
+                time.sleep(0.1)
+            proc.kill()
+    sys.exit("could not start Xvfb on displays :90-:119")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots"))
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.child:
+        return shoot(out)
+    # the app runs in a child process so that Xvfb is stopped even if Qt aborts
+    xvfb, disp = start_xvfb()
+    env = {**os.environ, "DISPLAY": disp, "QT_QPA_PLATFORM": "xcb"}
+    try:
+        return subprocess.run([sys.executable, __file__, "--child", "--out", str(out)], env=env,
+                              timeout=300).returncode
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+
+
+def shoot(out: Path) -> int:
+    import pylsl
+    from PySide6 import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication(sys.argv)
+    from gaitlab.athlete import load_profile
+    from gaitlab.drivers.virtual.sim import start_sim
+    from gaitlab.gui.console import SessionConsole
+    from gaitlab.live import LabMonitor
+    from gaitlab.protocols import load_protocol
+    from gaitlab.record.filters import StreamFilter
+
+    tmp = Path(tempfile.mkdtemp(prefix="gaitlab-shots-"))
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat,
+                             QtCore.QSettings.Scope.UserScope, str(tmp / "settings"))
+    sim = start_sim(load_profile("default"), load_protocol("demo"), seed=3,
+                    instance=f"shots-{uuid.uuid4().hex[:8]}", run_duration_s=20.0,
+                    devices=("emg", "pressure", "dynamometer"))  # trial markers: the guided test
+    ids = tuple(sim.source_ids.values())
+    mon = LabMonitor(StreamFilter(source_ids=ids)).start()
+    win = SessionConsole(mon, tmp)
+    mon.filters = StreamFilter(source_ids=(*ids, win.marker_outlet.get_info().source_id()))
+    win.resize(*SIZE)
+    win.move(0, 0)
+    win.show()
+    win.side.setCurrentText("R")
+    win.visit.setCurrentText("baseline")
+    win.phase.setCurrentText("strengthening")
+    win.feedback.resize(1280, 720)
+
+    def save(widget: QtWidgets.QWidget, name: str) -> None:
+        app.processEvents()
+        widget.grab().save(str(out / name))
+        print(f"wrote {out / name}", flush=True)
+
+    def tab(name: str) -> None:
+        win.tabs.setCurrentIndex([win.tabs.tabText(i) for i in range(win.tabs.count())].index(name))
+
+    # session time (s) -> action; the demo protocol: strength 0-31 s (L at 1, 11, 21 s),
+    # treadmill 34-54 s.
+    steps: list[tuple[float, object]] = [
+        (-1.0, lambda: (win.start_record(tmp / "shots.h5"), tab("Force"))),
+        # guided left trials: 3 s countdown then a 5 s window around each left make test
+        (-2.5, win.start_trial), (7.5, win.start_trial), (17.5, win.start_trial),
+        (25.0, lambda: save(win, "strength.png")),
+        (42.0, lambda: (tab("EMG"), win.feedback.show(), win.feedback.move(100, 100))),
+        (46.0, lambda: save(win, "console_emg.png")),
+        (46.5, lambda: tab("Gait")),
+        (48.0, lambda: (save(win, "console_gait.png"), save(win.feedback, "feedback.png"))),
+        (50.0, lambda: (win.feedback.hide(), win.stop_record())),
+    ]
+    steps.sort(key=lambda s: s[0])  # type: ignore[arg-type, return-value]
+    state = {"i": 0, "done_at": None}
+
+    def tick() -> None:
+        t = pylsl.local_clock() - sim.t0
+        while state["i"] < len(steps) and t >= steps[state["i"]][0]:
+            steps[state["i"]][1]()
+            state["i"] += 1
+        text = win.summary.toPlainText()
+        if state["i"] == len(steps) and text and text != "analysing…" and state["done_at"] is None:
+            tab("Summary")
+            state["done_at"] = time.monotonic()
+        if state["done_at"] is not None and time.monotonic() - state["done_at"] > 0.5:
+            save(win, "summary.png")
+            app.quit()
+        if t > 120:
+            print("timed out waiting for the session summary", file=sys.stderr)
+            app.quit()
+
+    timer = QtCore.QTimer(interval=50, timeout=tick)
+    timer.start()
+    app.exec()
+    win.close()
+    mon.stop()
+    sim.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
