@@ -100,6 +100,7 @@ def _markers(s: Session) -> tuple[np.ndarray, np.ndarray]:
     return t[o], lab[o]
 
 
+MIN_EMG_S = 1.0  # shorter EMG streams cannot be band-passed forward and backward
 PARALLEL_MIN_S = 120.0  # pressure recordings at least this long are split over 2 processes
 
 
@@ -232,7 +233,13 @@ def _emg(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, trials: list
             continue
         n = _checked(st)
         t = st.times()[:n]
-        fs = _rate(st, t)
+        fs = _rate(st, t) if n > 1 else 0.0
+        if n < MIN_EMG_S * fs or n < 2:
+            for m, side in muscles.values():
+                res.metrics["emg"][f"{m}_{side}"] = empty_emg_metrics()
+                res.notes.setdefault(f"emg.{m}_{side}", f"EMG stream '{st.spec.name}' holds "
+                                     f"{n} samples, under the {MIN_EMG_S:g} s needed to filter")
+            continue
         # channel-major copy: a column of an (n, 16) array touches every cache line
         raw = np.ascontiguousarray(st.read(0, n).T)
         cols = sorted(muscles)
@@ -258,13 +265,17 @@ def _emg(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, trials: list
     res.parameters["emg_streams"] = params_used
 
 
+def empty_emg_metrics() -> dict[str, Any]:
+    """One muscle's entry of the contract, every value null (cannot be computed)."""
+    return {"onset_ms": {"mean": None, "sd": None}, "offset_ms": {"mean": None, "sd": None},
+            "n_cycles": 0, "peak_pct_mvc": None}
+
+
 def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side: str, name: str,
                  notches: list[float], sc: G.SidedContacts | None, trials: list[S.Trial],
                  p: AnalysisParams, res: AnalysisResult) -> dict[str, Any]:
     ep = p.emg
-    out: dict[str, Any] = {"onset_ms": {"mean": None, "sd": None},
-                           "offset_ms": {"mean": None, "sd": None},
-                           "n_cycles": 0, "peak_pct_mvc": None}
+    out = empty_emg_metrics()
     bp = E.bandpass(x, fs, ep, notches)
     if sc is None or not (sc.bout >= 0).any():
         res.notes[f"emg.{name}"] = "no gait initial contacts to time the bursts against"

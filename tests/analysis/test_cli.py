@@ -211,3 +211,17 @@ def test_interrupted_recording_prints_but_does_not_store(tmp_path: Path) -> None
     m = json.loads(r.stdout)
     assert m["strength"]["hip_abduction"]["R"]["peak_force_N"] is not None
     assert "metrics not stored in the file" in r.stderr
+
+
+def test_too_short_emg_gives_null_metrics_and_a_reason(tmp_path):
+    import numpy as np
+
+    from gaitlab.analysis import analyze_session
+
+    t = 100 + np.arange(27) / 2000
+    x = np.random.default_rng(0).normal(0, 1e-5, (27, 2)).astype(np.float32)
+    p = write_session(tmp_path / "short.h5",
+                      [StreamArrays("emg", "EMG", ["GMED_L", "GMED_R"], ["V", "V"], 2000.0, t, x)])
+    res = analyze_session(p)
+    assert res.metrics["emg"]["GMED_L"]["onset_ms"] == {"mean": None, "sd": None}
+    assert "27 samples" in res.notes["emg.GMED_L"]
