@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gaitlab.live import GaitView
@@ -18,6 +19,15 @@ class Targets:
     cadence_spm: float = 172.0
     gmed_onset_ms: float = -80.0  # onset at or before this (ms relative to IC)
     metronome: bool = False
+
+
+N_BARS = 20  # steps shown in the step-width chart
+IN_BAND, OUT_BAND, CROSSOVER = "#3f3", "#fb3", "#f44"
+
+
+def width_colours(w_cm: np.ndarray, lo: float, hi: float) -> list[str]:
+    """Bar colour per step: in the target band, outside it, or a crossover step (≤ 0 cm)."""
+    return [CROSSOVER if w <= 0 else (IN_BAND if lo <= w <= hi else OUT_BAND) for w in w_cm]
 
 
 class BiofeedbackWindow(QtWidgets.QWidget):
@@ -36,6 +46,26 @@ class BiofeedbackWindow(QtWidgets.QWidget):
         for w in (self.width_label, self.cadence_label, self.gmed_label):
             w.setFont(big)
             lay.addWidget(w)
+        # step width of the last steps against the target band; crossover steps in red
+        self.plot = pg.PlotWidget(background="k")
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setLabel("left", "step width (cm)")
+        tick_font = QtGui.QFont()
+        tick_font.setPointSize(16)
+        self.plot.getAxis("left").setTickFont(tick_font)
+        self.plot.getAxis("bottom").setStyle(showValues=False)
+        self.band = pg.LinearRegionItem((targets.width_lo_cm, targets.width_hi_cm),
+                                        orientation="horizontal", movable=False,
+                                        brush=pg.mkBrush(60, 200, 60, 60))
+        self.plot.addItem(self.band)
+        self.plot.addItem(pg.InfiniteLine(0, angle=0, pen=pg.mkPen("#f44", width=2)))
+        # starts with one zero-height bar: pyqtgraph 0.14 crashes painting an empty BarGraphItem
+        self.bars = pg.BarGraphItem(x=[0.0], height=[0.0], width=0.8)
+        self.plot.addItem(self.bars)
+        self.plot.setYRange(-6, 16)
+        self.plot.setXRange(-0.5, N_BARS - 0.5)
+        lay.addWidget(self.plot, stretch=1)
         self.beat = QtWidgets.QLabel("")
         self.beat.setFont(big)
         lay.addWidget(self.beat)
@@ -56,7 +86,12 @@ class BiofeedbackWindow(QtWidgets.QWidget):
     def update_view(self, g: GaitView, latencies_s: np.ndarray, now: float) -> None:
         t = self.targets
         steps = [s for s in g.steps if np.isfinite(s.step_width_m)]
+        self.band.setRegion((t.width_lo_cm, t.width_hi_cm))
         if steps:
+            wc = np.array([s.step_width_m * 100 for s in steps[-N_BARS:]])
+            self.bars.setOpts(x=np.arange(wc.size), height=wc, width=0.8,
+                              brushes=[pg.mkBrush(c) for c in width_colours(wc, t.width_lo_cm,
+                                                                            t.width_hi_cm)])
             w = steps[-1].step_width_m * 100
             cross = w <= 0
             self.width_label.setText(f"step width {w:+.1f} cm" + ("  CROSSOVER" if cross else "")

@@ -14,3 +14,12 @@ def test_no_display_is_a_one_line_error():
     assert "Traceback" not in proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert lines == [lines[0]] and lines[0].startswith("Error: no display")
+
+
+def test_step_width_bar_colours():
+    import numpy as np
+
+    from gaitlab.gui.feedback import CROSSOVER, IN_BAND, OUT_BAND, width_colours
+
+    assert width_colours(np.array([-1.0, 0.0, 3.0, 6.0, 13.0]), 5.0, 12.0) == [
+        CROSSOVER, CROSSOVER, OUT_BAND, IN_BAND, OUT_BAND]
