@@ -220,3 +220,36 @@ def gait_metrics(sc: SidedContacts, leg_length_m: float | None, source: str) -> 
         v = ct[(sd == code) & np.isfinite(ct)]
         out["contact_time_ms"][name] = _num(v.mean(), 2) if v.size else None
     return out
+
+
+def temporal_metrics(sc: SidedContacts, belt_speed_mps: float | None) -> dict[str, Any]:
+    """Step, stride and flight times and step length per side (outside the contract).
+
+    A step of side X ends at X's initial contact. Within a running bout, with contacts in
+    time order: step time = IC(X) − IC(previous, contralateral contact); stride time =
+    IC(X) − IC(previous X); flight time = IC(X) − TO(previous contralateral contact)
+    (negative would mean double support); step length = belt speed × step time (the belt
+    carries the stance foot backward, so on a treadmill this is the distance the body
+    travels relative to the belt). Means over steps, in ms and m; None when not computable.
+    """
+    c, side, bout = sc.contacts, sc.side, sc.bout
+    inb = (bout >= 0) & (side != UNKNOWN)
+    ic, to, sd, bi = c.ic[inb], c.to[inb], side[inb], bout[inb]
+    same_bout = bi[1:] == bi[:-1]
+    step = np.where(same_bout, ic[1:] - ic[:-1], np.nan)
+    flight = np.where(same_bout, ic[1:] - to[:-1], np.nan)
+    stride = np.full(ic.size, np.nan)
+    if ic.size > 2:
+        stride[2:] = np.where(bi[2:] == bi[:-2], ic[2:] - ic[:-2], np.nan)
+    out: dict[str, Any] = {"belt_speed_mps": _num(belt_speed_mps) if belt_speed_mps else None}
+    for key, arr, scale in (("step_time_ms", step, 1000.0), ("flight_time_ms", flight, 1000.0),
+                            ("stride_time_ms", stride[1:], 1000.0)):
+        out[key] = {}
+        for code, name in ((LEFT, "L"), (RIGHT, "R")):
+            v = arr[(sd[1:] == code) & np.isfinite(arr)]
+            out[key][name] = _num(v.mean() * scale, 1) if v.size else None
+    out["step_length_m"] = {
+        name: (_num(out["step_time_ms"][name] / 1000 * belt_speed_mps)
+               if belt_speed_mps and out["step_time_ms"][name] is not None else None)
+        for name in ("L", "R")}
+    return out

@@ -218,7 +218,23 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
         res.notes["gait"] = f"{src}: no running bout found ({len(c)} contacts)"
     if not leg:
         res.notes["gait.step_width_index_pct"] = "no leg_length_m in the session's athlete"
+    res.extras["gait_temporal"] = G.temporal_metrics(sc, _belt_speed(s))
     return sc
+
+
+def _belt_speed(s: Session) -> float | None:
+    """Treadmill belt speed (m/s): the pressure stream's declared speed, else the median of a
+    BeltSpeed stream (mean of its belts), else unknown."""
+    for st in s.by_role("pressure"):
+        if st.spec.geometry is not None and st.spec.geometry.belt_speed_mps:
+            return float(st.spec.geometry.belt_speed_mps)
+    for st in s.by_role("belt_speed"):
+        n = _checked(st)
+        if n:
+            v = np.nanmedian(np.nanmean(st.read(0, n), axis=1))
+            if np.isfinite(v) and v > 0:
+                return float(v)
+    return None
 
 
 def _emg(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, trials: list[S.Trial],

@@ -20,16 +20,16 @@ from gaitlab.protocols import load_protocol
 
 
 @pytest.fixture(scope="module")
-def measured_and_true(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, list]:
+def measured_and_true(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     model = M.build_session(load_profile("default"), load_protocol("demo"), seed=7,
                             run_duration_s=15.0)
     path = write_offline_session(model, tmp_path_factory.mktemp("va") / "va.h5", t0=5000.0)
     res = analyze_session(path)
-    return res.metrics, T.metrics_dict(model), res.warnings
+    return res.metrics, T.metrics_dict(model), res.warnings, res.extras, model
 
 
-def test_gait_matches_truth(measured_and_true: tuple[dict, dict, list]) -> None:
-    meas, true, warnings = measured_and_true
+def test_gait_matches_truth(measured_and_true: tuple) -> None:
+    meas, true, warnings, _, _ = measured_and_true
     g, gt = meas["gait"], true["gait"]
     assert not warnings
     assert g["n_steps"] == gt["n_steps"]
@@ -40,20 +40,34 @@ def test_gait_matches_truth(measured_and_true: tuple[dict, dict, list]) -> None:
         assert abs(g["contact_time_ms"][s] - gt["contact_time_ms"][s]) <= 10.0
 
 
-def test_emg_timing_matches_truth(measured_and_true: tuple[dict, dict, list]) -> None:
-    meas, true, _ = measured_and_true
+def test_emg_timing_matches_truth(measured_and_true: tuple) -> None:
+    meas, true, *_ = measured_and_true
     for name in ("GMED_L", "GMED_R"):
         e, et = meas["emg"][name], true["emg"][name]
         assert e["n_cycles"] >= 0.9 * et["n_cycles"]
         assert abs(e["onset_ms"]["mean"] - et["onset_ms"]["mean"]) <= 15.0
 
 
-def test_strength_matches_truth(measured_and_true: tuple[dict, dict, list]) -> None:
-    meas, true, _ = measured_and_true
+def test_strength_matches_truth(measured_and_true: tuple) -> None:
+    meas, true, *_ = measured_and_true
     s, st = meas["strength"]["hip_abduction"], true["strength"]["hip_abduction"]
     for side in ("L", "R"):
         assert abs(s[side]["peak_force_N"] / st[side]["peak_force_N"] - 1) <= 0.02
     assert abs(s["lsi_pct"] - st["lsi_pct"]) <= 2.0
+
+
+def test_step_flight_times_and_step_length_match_the_model(measured_and_true: tuple) -> None:
+    *_, extras, model = measured_and_true
+    g = extras["gait_temporal"]
+    c = model.contacts
+    step = c.t_ic[1:] - c.t_ic[:-1]
+    flight = c.t_ic[1:] - c.t_to[:-1]
+    for s in ("L", "R"):
+        ends = c.side[1:] == s  # a step of side s ends at its initial contact
+        assert abs(g["step_time_ms"][s] - 1000 * step[ends].mean()) <= 2.0
+        assert abs(g["flight_time_ms"][s] - 1000 * flight[ends].mean()) <= 10.0
+        assert g["step_length_m"][s] == pytest.approx(model.belt_speed_mps * step[ends].mean(),
+                                                      abs=0.01)
 
 
 def test_offline_file_carries_the_live_stream_metadata(tmp_path: Path) -> None:
