@@ -10,7 +10,6 @@ import uuid
 from collections import deque
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pylsl
 import pyqtgraph as pg
@@ -268,7 +267,8 @@ class SessionConsole(QtWidgets.QMainWindow):
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.record_path = path or self.out_dir / f"{prof.athlete.id}-{self.visit.currentText()}-{stamp}.h5"
         try:
-            rec = Recorder(self.record_path, prof)
+            rec = Recorder(self.record_path, prof, session={
+                "visit": self.visit.currentText(), "rehab_phase": self.phase.currentText()})
         except GaitlabError as exc:
             self.rec_label.setText(str(exc))
             return
@@ -281,25 +281,12 @@ class SessionConsole(QtWidgets.QMainWindow):
                 self._rec_result["summary"] = rec.run(stop_event=self._rec_stop)
             except GaitlabError as exc:
                 self._rec_result["error"] = str(exc)
-            self._write_session_attrs()
 
         self._rec_thread = threading.Thread(target=run, name="gaitlab-gui-record", daemon=True)
         self._rec_thread.start()
         self.rec_button.setText("Stop")
 
-    def _write_session_attrs(self) -> None:
-        """Visit and rehab phase into the finished file's root attributes (docs/hdf5-schema.md)."""
-        if self.record_path is None or not self.record_path.exists():
-            return
-        try:
-            with h5py.File(self.record_path, "r+") as f:
-                f.attrs["visit"] = self._visit
-                f.attrs["rehab_phase"] = self._phase
-        except OSError as exc:
-            self._rec_result["error"] = f"{self.record_path}: cannot add session attributes ({exc})"
-
     def stop_record(self) -> None:
-        self._visit, self._phase = self.visit.currentText(), self.phase.currentText()
         self._rec_stop.set()
         self.rec_button.setEnabled(False)
 

@@ -182,7 +182,7 @@ class SessionWriter:
     """One session file being recorded. Create, ``add_stream`` …, ``flush`` often, ``close``."""
 
     def __init__(self, path: str | Path, athlete: Profile | None = None, overwrite: bool = False,
-                 start_lsl_time: float | None = None):
+                 start_lsl_time: float | None = None, session: dict[str, str] | None = None):
         self.path = Path(path)
         check_output_path(self.path, overwrite)
         try:
@@ -198,6 +198,8 @@ class SessionWriter:
         f.attrs["complete"] = 0
         f.attrs["start_lsl_time"] = pylsl.local_clock() if start_lsl_time is None else start_lsl_time
         f.attrs["stop_lsl_time"] = np.nan
+        for k, v in (session or {}).items():  # e.g. visit, rehab_phase: written before any data
+            f.attrs[k] = v
         if athlete is not None:
             g = f.create_group("athlete")
             for k, v in vars(athlete.athlete).items():

@@ -126,8 +126,10 @@ class Recorder:
                  filters: StreamFilter | None = None,
                  status: Callable[[StatusEvent], None] | None = None, *,
                  overwrite: bool = False, flush_interval_s: float = 0.5,
-                 offset_interval_s: float = 5.0, tick_s: float = 0.02):
+                 offset_interval_s: float = 5.0, tick_s: float = 0.02,
+                 session: dict[str, str] | None = None):
         self.path = Path(out_path)
+        self.session = dict(session or {})
         check_output_path(self.path, overwrite)
         self.athlete = athlete
         self.filters = filters or StreamFilter()
@@ -159,7 +161,8 @@ class Recorder:
         the disk is full or the file cannot be written.
         """
         stop_event = stop_event or threading.Event()
-        self.writer = SessionWriter(self.path, self.athlete, overwrite=self.overwrite)
+        self.writer = SessionWriter(self.path, self.athlete, overwrite=self.overwrite,
+                                    session=self.session)
         self._t0 = time.monotonic()
         outbox: queue.Queue = queue.Queue()
         connector = Connector(self.filters, outbox, offset_interval_s=self.offset_interval_s)

@@ -115,3 +115,15 @@ def test_repair_rejects_non_hdf5(tmp_path: Path) -> None:
     p.write_text("not hdf5")
     with pytest.raises(SessionFileError, match="not an HDF5"):
         repair_session(p)
+
+
+def test_session_attributes_are_written_before_any_data(tmp_path):
+    import h5py
+
+    from gaitlab.io.writer import SessionWriter
+
+    w = SessionWriter(tmp_path / "s.h5", session={"visit": "baseline", "rehab_phase": "load reduction"})
+    w.flush()
+    with h5py.File(tmp_path / "s.h5", "r", swmr=True) as f:  # still open for write, as after a crash
+        assert f.attrs["visit"] == "baseline" and f.attrs["rehab_phase"] == "load reduction"
+    w.close(complete=True)
