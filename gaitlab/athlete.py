@@ -12,8 +12,11 @@ own left and right).
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -175,3 +178,49 @@ def load_profile(path_or_name: str | Path | None = None) -> Profile:
                              missing_hint="athlete profile; give a .toml path or a built-in name "
                              "(see data/athletes/)", what="profile")
     return parse_profile(text, str(p))
+
+
+def gaitlab_home() -> Path:
+    """The user's gaitlab data folder: $GAITLAB_HOME, else $XDG_DATA_HOME/gaitlab
+    (~/.local/share/gaitlab). Holds the registry and the athletes created in the app."""
+    home = os.environ.get("GAITLAB_HOME")
+    if home:
+        return Path(home)
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "gaitlab"
+
+
+def user_athletes_dir() -> Path:
+    return gaitlab_home() / "athletes"
+
+
+def athlete_toml(a: Athlete) -> str:
+    """An ``[athlete]``-only profile (a real athlete: no simulation tables)."""
+    lines = ["# Athlete profile written by gaitlab. Units are in the key names.", "", "[athlete]"]
+    for f in fields(Athlete):
+        v = getattr(a, f.name)
+        lines.append(f"{f.name} = {v!r}" if isinstance(v, float)
+                     else f"{f.name} = {json.dumps(v, ensure_ascii=False)}")  # a TOML basic string
+    return "\n".join(lines) + "\n"
+
+
+def save_athlete(a: Athlete, folder: Path | None = None, overwrite: bool = False) -> Path:
+    """Validate and write a new athlete profile as ``<folder>/<id>.toml``; returns its path.
+
+    Raises :class:`ProfileError` (one line) for an invalid athlete, an id that is not a
+    plain name, or an existing profile unless ``overwrite``.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", a.id):
+        raise ProfileError(f"athlete id '{a.id}': use letters, digits, '-', '_' or '.' (max 64)")
+    text = athlete_toml(a)
+    parse_profile(text, f"athlete {a.id}")  # same checks as any profile file
+    folder = folder or user_athletes_dir()
+    path = folder / f"{a.id}.toml"
+    if path.exists() and not overwrite:
+        raise ProfileError(f"{path}: an athlete with id '{a.id}' exists; choose another id")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot write ({exc.strerror}); check the folder") from None
+    return path

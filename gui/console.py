@@ -53,8 +53,61 @@ def spin_box(lo: float, hi: float, value: float) -> QtWidgets.QDoubleSpinBox:
 
 
 def athlete_files() -> list[Path]:
+    """Shipped sample athletes, then the athletes created on this machine."""
     from importlib import resources
-    return sorted(Path(str(resources.files("gaitlab.data") / "athletes")).glob("*.toml"))
+
+    from gaitlab.athlete import user_athletes_dir
+
+    shipped = sorted(Path(str(resources.files("gaitlab.data") / "athletes")).glob("*.toml"))
+    return shipped + sorted(user_athletes_dir().glob("*.toml"))
+
+
+class NewAthleteDialog(QtWidgets.QDialog):
+    """The [athlete] fields of a profile; saved with gaitlab.athlete.save_athlete."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("New athlete")
+        form = QtWidgets.QFormLayout(self)
+        self.id = QtWidgets.QLineEdit()
+        self.name = QtWidgets.QLineEdit()
+        self.sex = QtWidgets.QComboBox()
+        self.sex.addItems(["F", "M", ""])
+        self.mass = spin_box(20, 250, 70.0)
+        self.height = spin_box(1.0, 2.3, 1.75)
+        self.leg = spin_box(0.5, 1.3, 0.90)
+        self.lever = spin_box(0.1, 1.0, 0.45)
+        self.involved = QtWidgets.QComboBox()
+        self.involved.addItems(["R", "L", ""])
+        for label, w in (("id", self.id), ("name", self.name), ("sex", self.sex),
+                         ("body mass kg", self.mass), ("height m", self.height),
+                         ("leg length m (ASIS–medial malleolus)", self.leg),
+                         ("lever arm m (hip centre–dynamometer pad)", self.lever),
+                         ("involved side", self.involved)):
+            form.addRow(label, w)
+        self.error = QtWidgets.QLabel("")
+        self.error.setStyleSheet("color:#c00;")
+        form.addRow(self.error)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Save
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.saved: Path | None = None
+
+    def save(self) -> None:
+        from gaitlab.athlete import Athlete, save_athlete
+
+        a = Athlete(id=self.id.text().strip(), name=self.name.text().strip(),
+                    sex=self.sex.currentText(), body_mass_kg=self.mass.value(),
+                    height_m=self.height.value(), leg_length_m=self.leg.value(),
+                    lever_arm_m=self.lever.value(), involved_side=self.involved.currentText())
+        try:
+            self.saved = save_athlete(a)
+        except GaitlabError as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()
 
 
 class SessionConsole(QtWidgets.QMainWindow):
@@ -115,7 +168,12 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.phase.addItems(PHASES)
         self.side = QtWidgets.QComboBox()
         self.side.addItems(["R", "L", ""])
-        form.addRow("athlete", self.athlete_combo)
+        new_athlete = QtWidgets.QPushButton("New…")
+        new_athlete.clicked.connect(self.new_athlete)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.athlete_combo, 1)
+        row.addWidget(new_athlete)
+        form.addRow("athlete", row)
         form.addRow("visit", self.visit)
         form.addRow("rehab phase", self.phase)
         form.addRow("involved side", self.side)
@@ -230,6 +288,12 @@ class SessionConsole(QtWidgets.QMainWindow):
         self._emg_curves: dict[str, tuple] = {}
 
     # ------------------------------------------------------------------ actions
+    def new_athlete(self) -> None:
+        dlg = NewAthleteDialog(self)
+        if dlg.exec() and dlg.saved is not None:
+            self.athlete_combo.addItem(dlg.saved.stem, str(dlg.saved))
+            self.athlete_combo.setCurrentIndex(self.athlete_combo.count() - 1)
+
     def profile(self) -> Profile:
         prof = load_profile(self.athlete_combo.currentData() or "default")
         a = dataclasses.replace(prof.athlete, involved_side=self.side.currentText())

@@ -44,3 +44,20 @@ def test_bad_profiles(text, fragment):
 def test_missing_profile_file(tmp_path):
     with pytest.raises(ProfileError, match="no such athlete profile"):
         load_profile(tmp_path / "nobody.toml")
+
+
+def test_save_athlete_writes_a_profile_that_loads(tmp_path, monkeypatch):
+    from gaitlab.athlete import Athlete, save_athlete, user_athletes_dir
+
+    monkeypatch.setenv("GAITLAB_HOME", str(tmp_path))
+    a = Athlete(id="rn-07", name='Ana "Runner" Ruiz', sex="F", body_mass_kg=58.5, height_m=1.64,
+                leg_length_m=0.86, lever_arm_m=0.41, involved_side="L")
+    path = save_athlete(a)
+    assert path == user_athletes_dir() / "rn-07.toml" == tmp_path / "athletes" / "rn-07.toml"
+    assert load_profile(path).athlete == a
+    with pytest.raises(ProfileError, match="exists"):
+        save_athlete(a)
+    with pytest.raises(ProfileError, match="athlete id"):
+        save_athlete(Athlete(id="../evil"))
+    with pytest.raises(ProfileError, match="body_mass_kg"):
+        save_athlete(Athlete(id="heavy", body_mass_kg=900.0))

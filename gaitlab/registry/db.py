@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gaitlab.athlete import gaitlab_home
 from gaitlab.errors import GaitlabError
 
 VISIT_KINDS = ("baseline", "reassessment", "discharge")
@@ -102,11 +102,7 @@ class SessionRow:
 
 
 def default_db_path() -> Path:
-    home = os.environ.get("GAITLAB_HOME")
-    if home:
-        return Path(home) / "registry.sqlite"
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg) / "gaitlab" / "registry.sqlite"
+    return gaitlab_home() / "registry.sqlite"
 
 
 def file_sha256(path: str | Path, block: int = 1 << 20) -> str:

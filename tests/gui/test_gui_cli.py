@@ -23,3 +23,23 @@ def test_step_width_bar_colours():
 
     assert width_colours(np.array([-1.0, 0.0, 3.0, 6.0, 13.0]), 5.0, 12.0) == [
         CROSSOVER, CROSSOVER, OUT_BAND, IN_BAND, OUT_BAND]
+
+
+def test_new_athlete_dialog_saves_a_profile(qtbot, tmp_path, monkeypatch):
+    from gaitlab.athlete import load_profile
+    from gaitlab.gui.console import NewAthleteDialog, athlete_files
+
+    monkeypatch.setenv("GAITLAB_HOME", str(tmp_path))
+    dlg = NewAthleteDialog()
+    qtbot.addWidget(dlg)
+    dlg.id.setText("bad id!")
+    dlg.save()
+    assert dlg.saved is None and "athlete id" in dlg.error.text()
+    dlg.id.setText("clinic-042")
+    dlg.mass.setValue(66.0)
+    dlg.involved.setCurrentText("L")
+    dlg.save()
+    assert dlg.saved == tmp_path / "athletes" / "clinic-042.toml"
+    prof = load_profile(dlg.saved)
+    assert prof.athlete.body_mass_kg == 66.0 and prof.athlete.involved_side == "L"
+    assert dlg.saved in athlete_files()
