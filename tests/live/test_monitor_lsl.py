@@ -76,7 +76,9 @@ def test_vanished_stream_turns_lost_and_recovers_with_the_same_source_id(sim, pr
 
 
 def test_role_override_and_montage_and_bad_requests(sim) -> None:
-    h = sim("demo", devices="emg,dynamometer", max_duration_s=6.0, lead_s=0.3, linger_s=3.0)
+    # LSL inlets get only what is pushed after they connect: a 2.5 s lead lets the monitor
+    # connect before the first sample, even on a loaded machine, so all 600 arrive
+    h = sim("demo", devices="emg,dynamometer", max_duration_s=6.0, lead_s=2.5, linger_s=3.0)
     with monitor_for(h) as m:
         assert wait_for(lambda: len(m.keys()) == 2, 10)
         emg = m.keys("emg")[0]
@@ -84,6 +86,7 @@ def test_role_override_and_montage_and_bad_requests(sim) -> None:
         m.set_montage(emg, {"GMED_L": "TFL_R"})
         assert m.emg_labels(emg)[0] == "TFL_R"
         # the whole 6 s make test has streamed: the live peak is the largest force received
+        assert wait_for(lambda: (v := m.force_view()) is not None and v.force.size > 0, 10)
         assert wait_for(lambda: m.health()[1 - m.keys().index(emg)].status == "stale", 15)
         view = m.force_view()
         assert view.force.size == pytest.approx(6.0 * 100, abs=1)
