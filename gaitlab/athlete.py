@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab.errors import ProfileError
-from gaitlab.toml_files import read_toml_text
+from gaitlab.toml_files import build_table, read_toml_text
 
 SIDES = ("L", "R")
 DEFAULT_PROFILE = "default"
@@ -106,16 +106,8 @@ class Profile:
         return d
 
 
-def _build(cls: type, table: dict[str, Any], where: str) -> Any:
-    known = set(cls.__dataclass_fields__)
-    unknown = set(table) - known
-    if unknown:
-        raise ProfileError(f"profile [{where}]: unknown key(s) {', '.join(sorted(unknown))}; "
-                           f"known keys are {', '.join(sorted(known))}")
-    try:
-        return cls(**table)
-    except TypeError as exc:
-        raise ProfileError(f"profile [{where}]: {exc}") from None
+def _build(cls: type, table: Any, where: str) -> Any:
+    return build_table(cls, table, where, "profile")
 
 
 def _check(cond: bool, msg: str) -> None:
@@ -136,7 +128,10 @@ def parse_profile(text: str, origin: str = "<profile>") -> Profile:
         raise ProfileError(f"{origin}: unknown table(s) {', '.join(sorted(unknown))}")
     athlete = _build(Athlete, doc["athlete"], "athlete")
     run = _build(RunModel, doc.get("run", {}), "run")
-    emg_t = dict(doc.get("emg", {}))
+    emg_t = doc.get("emg", {})
+    if not isinstance(emg_t, dict) or not isinstance(emg_t.get("muscles", {}), dict):
+        raise ProfileError(f"{origin}: [emg] and [emg.muscles] must be tables")
+    emg_t = dict(emg_t)
     muscles_t = emg_t.pop("muscles", {})
     muscles = {k.upper(): _build(MuscleTiming, v, f"emg.muscles.{k}") for k, v in muscles_t.items()}
     emg = _build(EmgModel, {**emg_t, "muscles": muscles}, "emg")

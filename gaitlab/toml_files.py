@@ -1,9 +1,10 @@
-"""Reading a TOML file given by path or by the name of a built-in (athletes, protocols)."""
+"""Reading TOML files of athletes and protocols: by path or built-in name, table by table."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from gaitlab.errors import ProfileError
 
@@ -27,3 +28,19 @@ def read_toml_text(path_or_name: str | Path, builtin_path: Callable[[str], Path]
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"{p}: cannot read {what} ({exc})") from None
     return p, text
+
+
+def build_table(cls: type, table: Any, where: str, what: str) -> Any:
+    """A dataclass from one TOML table, with one-line ProfileErrors naming the table:
+    not a table, unknown keys (listing the known ones), or wrong/missing fields."""
+    if not isinstance(table, dict):
+        raise ProfileError(f"{what} [{where}] must be a table")
+    known = set(cls.__dataclass_fields__)
+    unknown = set(table) - known
+    if unknown:
+        raise ProfileError(f"{what} [{where}]: unknown key(s) {', '.join(sorted(unknown))}; "
+                           f"known keys are {', '.join(sorted(known))}")
+    try:
+        return cls(**table)
+    except TypeError as exc:
+        raise ProfileError(f"{what} [{where}]: {exc}") from None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gaitlab.errors import ProfileError
-from gaitlab.toml_files import read_toml_text
+from gaitlab.toml_files import build_table, read_toml_text
 
 DEFAULT_PROTOCOL = "assessment"
 ORDERS = ("alternating", "per_side")
@@ -81,17 +81,7 @@ class Protocol:
 
 
 def _build(cls: type, table: Any, where: str) -> Any:
-    if not isinstance(table, dict):
-        raise ProfileError(f"protocol [{where}] must be a table")
-    known = set(cls.__dataclass_fields__)
-    unknown = set(table) - known
-    if unknown:
-        raise ProfileError(f"protocol [{where}]: unknown key(s) {', '.join(sorted(unknown))}; "
-                           f"known keys are {', '.join(sorted(known))}")
-    try:
-        return cls(**table)
-    except TypeError as exc:
-        raise ProfileError(f"protocol [{where}]: {exc}") from None
+    return build_table(cls, table, where, "protocol")
 
 
 def _check(cond: bool, msg: str) -> None:

@@ -32,6 +32,8 @@ def test_builtin_profiles_exist(name):
         ("[athlete]\nid='x'\n[emg.muscles]\nGMED_L={onset_ms=10, offset_ms=5, peak_pct_mvc=40}",
          "offset_ms must be after onset_ms"),
         ("[athlete]\nid='x'\n[strength]\nhip_abduction_N={L=100}", "needs L and R"),
+        ("athlete = 3", "profile [athlete] must be a table"),
+        ("emg = 3\n[athlete]\nid='x'", "[emg] and [emg.muscles] must be tables"),
     ],
 )
 def test_bad_profiles(text, fragment):
