@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,8 @@ import pylsl
 
 from gaitlab import __version__
 from gaitlab.athlete import Profile
-from gaitlab.errors import RecordingError, SessionFileError
+from gaitlab.errors import GaitlabError, RecordingError, SessionFileError
+from gaitlab.streams import parse_info_xml
 
 SCHEMA = "gaitlab.session/1"
 
@@ -94,6 +96,49 @@ class StreamHeader:
 def safe_key(name: str) -> str:
     key = "".join(c if c.isalnum() or c in "_-." else "_" for c in name).strip(".")
     return key or "stream"
+
+
+def header_from_xml(xml: str, first_seen: float) -> tuple[StreamHeader, str]:
+    """StreamHeader from an info XML; unparseable metadata → role "other" + the error text."""
+    try:
+        spec = parse_info_xml(xml)
+    except GaitlabError as exc:
+        return _raw_header(xml, first_seen, str(exc)), str(exc)
+    return StreamHeader(
+        name=spec.name, type=spec.type, source_id=spec.source_id, hostname=spec.hostname,
+        channel_count=spec.channel_count, nominal_srate=spec.nominal_srate,
+        channel_format=spec.channel_format, role=spec.role, info_xml=xml,
+        labels=tuple(spec.labels), units=tuple(c.unit for c in spec.channels),
+        first_seen_lsl_time=first_seen,
+    ), ""
+
+
+def _raw_header(xml: str, first_seen: float, error: str) -> StreamHeader:
+    def text(root: ET.Element, tag: str, default: str) -> str:
+        node = root.find(tag)
+        return (node.text or default).strip() if node is not None else default
+
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        root = ET.Element("info")
+    try:
+        n = max(1, int(text(root, "channel_count", "1")))
+    except ValueError:
+        n = 1
+    try:
+        srate = float(text(root, "nominal_srate", "0"))
+    except ValueError:
+        srate = 0.0
+    return StreamHeader(
+        name=text(root, "name", "stream"), type=text(root, "type", ""),
+        source_id=text(root, "source_id", ""), hostname=text(root, "hostname", ""),
+        channel_count=n, nominal_srate=srate,
+        channel_format=text(root, "channel_format", "float32"), role="other", info_xml=xml,
+        labels=tuple(f"ch{i + 1}" for i in range(n)), units=("",) * n,
+        first_seen_lsl_time=first_seen, metadata_error=error,
+    )
+
 
 
 class StreamWriter:

@@ -11,7 +11,6 @@ import errno
 import queue
 import threading
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +19,11 @@ from typing import Literal
 from pylsl.util import LostError
 
 from gaitlab.athlete import Profile
-from gaitlab.errors import GaitlabError, RecordingError
-from gaitlab.io.writer import SessionWriter, StreamHeader, check_output_path
+from gaitlab.errors import RecordingError
+from gaitlab.io.writer import SessionWriter, check_output_path, header_from_xml
 from gaitlab.record.connector import Connector, ConnectorWarning, Offset, Opened
 from gaitlab.record.filters import StreamFilter
 from gaitlab.record.stream import StreamState
-from gaitlab.streams import parse_info_xml
 
 _UNCLOSABLE: list[SessionWriter] = []  # writers whose file HDF5 failed to close
 
@@ -71,48 +69,6 @@ class RecordingSummary:
                        f"{s.measured_srate:.1f}/{s.nominal_srate:g} Hz, {s.gaps} gap(s), "
                        f"{s.nan_values} NaN value(s), {s.reconnects} reconnect(s)")
         return out
-
-
-def _header(xml: str, first_seen: float) -> tuple[StreamHeader, str]:
-    """StreamHeader from an info XML; unparseable metadata → role "other" + the error text."""
-    try:
-        spec = parse_info_xml(xml)
-    except GaitlabError as exc:
-        return _raw_header(xml, first_seen, str(exc)), str(exc)
-    return StreamHeader(
-        name=spec.name, type=spec.type, source_id=spec.source_id, hostname=spec.hostname,
-        channel_count=spec.channel_count, nominal_srate=spec.nominal_srate,
-        channel_format=spec.channel_format, role=spec.role, info_xml=xml,
-        labels=tuple(spec.labels), units=tuple(c.unit for c in spec.channels),
-        first_seen_lsl_time=first_seen,
-    ), ""
-
-
-def _raw_header(xml: str, first_seen: float, error: str) -> StreamHeader:
-    def text(root: ET.Element, tag: str, default: str) -> str:
-        node = root.find(tag)
-        return (node.text or default).strip() if node is not None else default
-
-    try:
-        root = ET.fromstring(xml)
-    except ET.ParseError:
-        root = ET.Element("info")
-    try:
-        n = max(1, int(text(root, "channel_count", "1")))
-    except ValueError:
-        n = 1
-    try:
-        srate = float(text(root, "nominal_srate", "0"))
-    except ValueError:
-        srate = 0.0
-    return StreamHeader(
-        name=text(root, "name", "stream"), type=text(root, "type", ""),
-        source_id=text(root, "source_id", ""), hostname=text(root, "hostname", ""),
-        channel_count=n, nominal_srate=srate,
-        channel_format=text(root, "channel_format", "float32"), role="other", info_xml=xml,
-        labels=tuple(f"ch{i + 1}" for i in range(n)), units=("",) * n,
-        first_seen_lsl_time=first_seen, metadata_error=error,
-    )
 
 
 class Recorder:
@@ -272,7 +228,7 @@ class Recorder:
 
     def _adopt(self, msg: Opened) -> None:
         assert self.writer is not None
-        header, problem = _header(msg.info_xml, msg.opened_lsl_time)
+        header, problem = header_from_xml(msg.info_xml, msg.opened_lsl_time)
         state = self._by_identity.get(msg.identity)
         if state is not None and (state.channels != header.channel_count
                                   or state.writer.header.channel_format != header.channel_format):
