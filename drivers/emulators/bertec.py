@@ -15,16 +15,15 @@ of the real one), :meth:`drop` (disconnect mid-stream; new connections accepted)
 from __future__ import annotations
 
 import socket
-import threading
 import time
 
 import numpy as np
 
 from gaitlab.drivers.bertec.protocol import CMD_BYTES, CorruptFrame, build_feedback, parse_command
-from gaitlab.drivers.emulators.tcp import accept_loop, hard_close, listen_local
+from gaitlab.drivers.emulators.tcp import TcpEmulator, accept_loop, hard_close, listen_local
 
 
-class BertecEmulator:
+class BertecEmulator(TcpEmulator):
     def __init__(self, *, rate_hz: float = 100.0, incline_deg: float = 1.5, split: bool = False,
                  garbage: float = 0.0, corrupt: float = 0.0, seed: int = 0) -> None:
         self.rate_hz = rate_hz
@@ -41,22 +40,7 @@ class BertecEmulator:
         self.rejected = 0
         self.frames_sent = 0
         self.send_times: list[tuple[int, float]] = []  # (frames sent so far, monotonic)
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._accept, daemon=True),
-                         threading.Thread(target=self._pump, daemon=True)]
-
-    def start(self) -> BertecEmulator:
-        for t in self._threads:
-            t.start()
-        return self
-
-    def close(self) -> None:
-        self._stop.set()
-        self.drop()
-        self.server.close()
-        for t in self._threads:
-            t.join(timeout=2)
+        self._setup([self.server], [(self._accept, ()), (self._pump, ())])
 
     def drop(self) -> None:
         """Close the client connection mid-stream (cable pulled, control panel closed)."""

@@ -7,6 +7,7 @@ import contextlib
 import socket
 import threading
 from collections.abc import Callable
+from typing import Self
 
 
 def listen_local(backlog: int) -> socket.socket:
@@ -47,3 +48,35 @@ def accept_loop(server: socket.socket, stop: threading.Event, lock: threading.Lo
             old.close()
         if serve is not None:
             threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+
+class TcpEmulator:
+    """Start/close lifecycle shared by the TCP device emulators.
+
+    A subclass calls :meth:`_setup` with its listening sockets and worker functions, and
+    implements :meth:`drop` (close the client connections); :meth:`close` stops the workers,
+    drops the clients, closes the listening sockets and joins the threads.
+    """
+
+    def _setup(self, servers: list[socket.socket],
+               workers: list[tuple[Callable[..., None], tuple[object, ...]]]) -> None:
+        self._listening = servers
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=f, args=a, daemon=True) for f, a in workers]
+
+    def start(self) -> Self:
+        for t in self._threads:
+            t.start()
+        return self
+
+    def drop(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._stop.set()
+        self.drop()
+        for s in self._listening:
+            s.close()
+        for t in self._threads:
+            t.join(timeout=2)

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 import time
 
 import numpy as np
 
-from gaitlab.drivers.emulators.tcp import accept_loop, hard_close, listen_local
+from gaitlab.drivers.emulators.tcp import TcpEmulator, accept_loop, hard_close, listen_local
 from gaitlab.drivers.trigno.protocol import EMG_SLOTS, PACKET_END
 
 BANNER = "Delsys Trigno System Digital Protocol Version 3.6.0 (emulator)"
 
 
-class TrignoEmulator:
+class TrignoEmulator(TcpEmulator):
     def __init__(self, active: tuple[int, ...] = (1, 2, 3, 4), *, frame_interval_s: float = 0.0135,
                  emg_per_frame: int = 27, aux_per_frame: int = 2, split: bool = False,
                  garbage: bool = False, invalid: tuple[str, ...] = (), seed: int = 0) -> None:
@@ -41,24 +40,8 @@ class TrignoEmulator:
         self.commands: list[str] = []
         self.sent_emg = 0  # EMG samples sent (per slot)
         self.send_times: list[tuple[int, float]] = []  # (EMG samples sent so far, monotonic)
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._accept, args=(k,), daemon=True)
-                         for k in self.servers]
-        self._threads.append(threading.Thread(target=self._pump, daemon=True))
-
-    def start(self) -> TrignoEmulator:
-        for t in self._threads:
-            t.start()
-        return self
-
-    def close(self) -> None:
-        self._stop.set()
-        self.drop()
-        for s in self.servers.values():
-            s.close()
-        for t in self._threads:
-            t.join(timeout=2)
+        self._setup(list(self.servers.values()),
+                    [(self._accept, (k,)) for k in self.servers] + [(self._pump, ())])
 
     def drop(self) -> None:
         """Close every client connection (a network cable pulled mid-stream)."""
