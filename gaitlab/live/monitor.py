@@ -43,6 +43,8 @@ from gaitlab.streams import PressureGeometry, StreamSpec, parse_info_xml
 ROLES = ("emg", "pressure", "force_treadmill", "dynamometer", "markers", "imu", "belt_speed",
          "other")
 ENVELOPE_HOP_S = 0.1  # display envelope recomputed this often
+ENV_TAIL_S = 2.0  # display envelope: filtered over this newest span at each hop ...
+ENV_SETTLE_S = 0.9  # ... and spliced onto the previous one this far before the newest sample
 MAINS_PROBE_S = 2.0  # EMG used to detect mains lines before the GMED trackers start
 
 
@@ -250,6 +252,12 @@ class LabMonitor:
         if st.ring is not None:
             return st.ring.latest_time() + off
         return st.markers[-1][0] + off if st.markers else float("nan")
+
+    def clock_offset(self, key: str) -> float:
+        """Clock offset (s) to add to a stream's raw stamps (0 before the first measurement)."""
+        with self._lock:
+            st = self._streams.get(key)
+            return float(st.offset) if st is not None and np.isfinite(st.offset) else 0.0
 
     def arrival_latency(self, key: str) -> np.ndarray:
         """Stamp-to-pull latency (s) of the newest sample of each chunk (recent chunks)."""
@@ -524,8 +532,19 @@ class LabMonitor:
         now = time.monotonic()
         if now >= self._env_due.get(s.key, 0.0):
             self._env_due[s.key] = now + ENVELOPE_HOP_S
-            wt, wx = s.ring.snapshot(seconds=self.buffer_s / 2 + 1.0)
+            # only the newest ENV_TAIL_S are filtered (16 channels × 7 s every hop took more
+            # than the hop); values older than ENV_SETTLE_S before the tail's end are kept
+            wt, wx = s.ring.snapshot(seconds=ENV_TAIL_S)
             env = emg_display_envelope(wx, s.srate, None, self.emg_params)
+            with self._lock:
+                ot, oe = self._env.get(s.key, (wt[:0], env[:0]))
+            if len(wt) and len(ot):
+                cut = wt[-1] - ENV_SETTLE_S
+                keep = (ot < cut) & (ot >= wt[-1] - (self.buffer_s / 2 + 1.0))
+                new_rows = wt >= cut
+                if ot[keep].size and ot[keep][-1] >= wt[0]:  # contiguous: splice
+                    wt = np.concatenate([ot[keep], wt[new_rows]])
+                    env = np.concatenate([oe[keep], env[new_rows]])
             with self._lock:
                 self._env[s.key] = (wt, env)
         if s.key not in self._emg_ready:
@@ -554,5 +573,9 @@ class LabMonitor:
             res = ch.feed(x[:, i], t)
             if res:
                 with self._lock:
-                    self._gmed[side] += res
-                    del self._gmed[side][:-400]
+                    cycles = self._gmed[side]
+                    revised = {c.ic for c in res if c.revised}
+                    if revised:  # a revision replaces the first result for its IC
+                        cycles[:] = [c for c in cycles if c.ic not in revised]
+                    cycles += res
+                    del cycles[:-400]

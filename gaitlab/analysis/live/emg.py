@@ -1,38 +1,51 @@
 """Live EMG tracker, one channel: raw chunks in; per-cycle onset/offset (relative to the
-ipsilateral initial contact) out.
+ipsilateral initial contact) out, first within one step of the contact, then final.
 
 The offline chain is zero-phase (``sosfiltfilt`` notches, band-pass and envelope), so a
 causal filter would shift onsets. Instead the tracker re-runs the SAME offline functions
-(:func:`gaitlab.analysis.emg.bandpass`, :func:`~gaitlab.analysis.emg.linear_envelope`) on a
-sliding window: ``history_s`` of context before the first unfinished sample, and it only
-trusts the envelope up to ``margin_s`` before the newest sample, where the backward pass's
-edge transient has died away (the 50 Hz notch, Q 30, is the slowest filter: at 0.5 s the
-envelope error is ~1 % of its median, which moves no onset by a whole sample on the
-virtual athlete). Cost: ``margin_s`` of latency on the envelope (0.5 s by default), plus
-the hop (``hop_s``) at which the window is recomputed.
+(:func:`gaitlab.analysis.emg.bandpass`, :func:`~gaitlab.analysis.emg.linear_envelope`) every
+``hop_s`` on a window reaching the newest sample, with ``history_s`` of context. A zero-phase
+filter run on a window that stops at the newest sample differs from the whole-signal one by
+the backward pass's edge transient, which decays with the filters' impulse responses (the
+50 Hz notch, Q 30, τ ≈ 0.19 s, is the slowest; docs/benchmarks.md "Live trackers" has the
+measured decay). Hence two envelopes:
+
+* the FINAL envelope, kept from ``margin_s`` (1 s) before the newest sample, where it is
+  within ~1e-4 of the whole-signal one: bursts found on it are the offline bursts to the
+  sample (a 1-sample flip of an edge stays possible, rarely);
+* the FRESH envelope, up to ``fast_margin_s`` (50 ms) before the newest sample, recomputed
+  each hop: bursts on it may still be off by a sample or so.
 
 Bursts are the offline Hodges–Bui rule (:func:`~gaitlab.analysis.emg.detect_bursts`: runs
 above threshold, dips shorter than ``bridge_ms`` bridged, shorter than ``min_on_ms``
-dropped), found on the trusted envelope of the method (``hodges_bui``: linear envelope;
-``tkeo``: :func:`gaitlab.analysis.onsets.tkeo_envelope`; ``bonato`` is offline only), then
-edges re-placed by :func:`gaitlab.analysis.onsets.refine_edges` as offline. A burst is
-closed once more than max(``bridge_ms``, 2·``edge_max_ms``) of trusted
-envelope follows it. The baseline (mean, SD of the envelope's quiet windows) is given
-(e.g. from a baseline trial or an earlier analysis: then onsets equal the offline ones
-within a sample), or calibrated once from the first ``calibrate_s`` of envelope after the
-first initial contact minus 1 s with the offline quiet-window rule
-(:func:`~gaitlab.analysis.emg.quiet_windows`).
+dropped) on the method's envelope (``hodges_bui``: linear envelope; ``tkeo``:
+:func:`gaitlab.analysis.onsets.tkeo_envelope`; ``bonato`` is offline only), edges re-placed
+by :func:`gaitlab.analysis.onsets.refine_edges` as offline. A run has ENDED once the
+envelope has stayed below threshold for the edge search (``edge_max_ms``) after it, and is
+CLOSED once that lasts more than max(``bridge_ms``, 2·``edge_max_ms``): no later sample can
+change a closed burst, while an ended one may still be bridged to a later run.
 
-A cycle (one ipsilateral IC, from the live gait tracker) is decided with
-:func:`~gaitlab.analysis.emg.assign_bursts` once the envelope is trusted to IC +
-``assign_post_ms`` and any burst it may take is closed, and the raw signal has reached
-IC + ``max_burst_stride_frac`` × stride (the dropout window). At 2 kHz, 162 spm and the
-defaults that is about 0.65–0.75 s after the IC: before the next-but-one contact.
+The baseline (mean, SD of the envelope's quiet windows) is given (e.g. from a baseline trial
+or an earlier analysis: then onsets equal the offline ones), or calibrated once from the
+first ``calibrate_s`` of final envelope after the first initial contact minus 1 s with the
+offline quiet-window rule (:func:`~gaitlab.analysis.emg.quiet_windows`).
+
+A cycle (one ipsilateral IC, from the live gait tracker) gets its FIRST result with
+:func:`~gaitlab.analysis.emg.assign_bursts` as soon as the fresh envelope reaches IC +
+``assign_post_ms`` and every run starting before then has ended: with the bursts' ends at
+IC + 0.15–0.2 s, that is about IC + 0.3 s, inside one step, and usually no later than the
+moment the gait tracker confirms the IC (at its toe-off). The result becomes FINAL when
+every burst it may take is closed on the final envelope and the raw signal has reached IC +
+``max_burst_stride_frac`` × stride (the dropout window, as offline); if anything changed
+(an edge moved by a sample, a later run was bridged to the burst and moved its offset — and
+with it the half-height level and so possibly the onset —, or a dropout came), the cycle is
+emitted again with ``revised=True``, about 1.3 s after its IC. Consumers keep the last
+result per IC.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -44,9 +57,10 @@ from gaitlab.errors import GaitlabError
 
 @dataclass
 class LiveEmgParams:
-    margin_s: float = 0.5  # envelope trusted up to this long before the newest sample
-    history_s: float = 1.5  # context before the first untrusted sample in each recompute
-    hop_s: float = 0.05  # recompute when at least this much new signal is in
+    margin_s: float = 1.0  # envelope final (offline bursts to the sample) this long before the newest
+    fast_margin_s: float = 0.05  # first results: envelope used up to this long before the newest
+    history_s: float = 2.0  # context before the first untrusted sample in each recompute
+    hop_s: float = 0.025  # recompute when at least this much new signal is in
     calibrate_s: float = 10.0  # envelope used for a self-calibrated threshold
     wait_ic_s: float = 5.0  # envelope kept, before calibration, while no IC has come
 
@@ -58,6 +72,7 @@ class CycleResult:
     offset_s: float  # burst offset - IC
     reason: str  # "" when accepted
     emitted_at: float  # stream time of the newest sample when decided
+    revised: bool = False  # replaces the result given earlier for the same IC
 
 
 class LiveEmgChannel:
@@ -90,7 +105,11 @@ class LiveEmgChannel:
         self._final = 0  # global index: envelope trusted below this
         self._bursts: list[tuple[float, float]] = []  # closed bursts (on, off) stream times
         self._ics: list[float] = []
-        self._pending: list[float] = []
+        self._pending: list[float] = []  # contacts without a result yet
+        self._open: dict[float, CycleResult] = {}  # results given that a later sample may change
+        self._tent: list[tuple[float, float]] = []  # ended bursts that may still be merged
+        self._busy_from = -np.inf  # start of the first run that has not ended (stream s)
+        self._fresh_t = -np.inf  # newest sample of the envelope used for first results
 
     # ------------------------------------------------------------------ public
     def add_ic(self, ic: float | np.ndarray) -> None:
@@ -114,7 +133,7 @@ class LiveEmgChannel:
 
     def finish(self) -> list[CycleResult]:
         """End of stream: trust the envelope to the last sample and decide every cycle."""
-        self._recompute(self._raw0 + self._raw.size)
+        self._recompute(self._raw0 + self._raw.size, final=True)
         return self._decide(final=True)
 
     @property
@@ -122,11 +141,11 @@ class LiveEmgChannel:
         return list(self._bursts)
 
     # ------------------------------------------------------------------ internals
-    def _recompute(self, trust_to: int) -> None:
-        if trust_to <= self._final:
+    def _recompute(self, trust_to: int, final: bool = False) -> None:
+        if trust_to <= self._final and not final:
             return
         h = round(self.lp.history_s * self.fs)
-        a = max(self._final - h, self._raw0)
+        a = max(min(self._final, self._env0) - h, self._raw0)
         i0 = a - self._raw0
         filled, bad = E.fill_nans(self._raw[i0:], self.fs, self.p.max_nan_gap_ms / 1000)
         self._bad[i0:] = bad
@@ -135,16 +154,20 @@ class LiveEmgChannel:
         self._env_t = np.concatenate([self._env_t, self._t[self._final - self._raw0:
                                                            trust_to - self._raw0]])
         self._final = trust_to
+        if self.threshold is None:
+            self._calibrate()
+        if self.threshold is not None:
+            self._find_bursts(final)
+            fresh_to = a + env.size - round(self.lp.fast_margin_s * self.fs)
+            if not final and fresh_to > self._final:  # first results: the newest envelope
+                i, j = self._env0 - a, fresh_to - a
+                self._fresh_bursts(env[i:j], self._t[i + i0: j + i0])
         # raw kept: the history before the trusted edge, and the dropout window of open cycles
-        keep = max(self._final - h - round(2.0 * self.fs), 0)
+        keep = max(min(self._final, self._env0) - h - round(2.0 * self.fs), 0)
         if keep > self._raw0:
             cut = keep - self._raw0
             self._raw, self._t, self._bad = self._raw[cut:], self._t[cut:], self._bad[cut:]
             self._raw0 = keep
-        if self.threshold is None:
-            self._calibrate()
-        if self.threshold is not None:
-            self._find_bursts()
 
     def _set_baseline(self, mu: float, sd: float) -> None:
         self.baseline = (float(mu), float(sd))
@@ -179,61 +202,116 @@ class LiveEmgChannel:
         base = env[quiet] if quiet.any() else env
         self._set_baseline(float(np.mean(base)), float(np.std(base)))
 
-    def _find_bursts(self) -> None:
+    def _runs(self, env: np.ndarray, final: bool) -> tuple[np.ndarray, ...]:
+        """Offline bursts of an envelope piece starting at ``_env0``: bridged runs above
+        threshold (as :func:`gaitlab.analysis.onsets._merge`) with, per run, whether it is
+        CLOSABLE (no later sample can change it: below threshold for more than the bridge
+        and the edge search), ENDED (below threshold for more than the edge search) and
+        LONG enough (``min_on_ms``)."""
         assert self.threshold is not None
         p, fs = self.p, self.fs
-        s, e = O._merge(*E.runs(self._env > self.threshold), fs, p)  # offline bridging/min
-        n = self._env.size
-        lim = round(p.edge_max_ms / 1000 * fs) if p.edge_refine else 0
-        closed = (n - e) > max(p.bridge_ms / 1000 * fs, 2 * lim + 1)
-        # refine with the previous closed burst as neighbour, as offline refines all at once
+        s, e = E.runs(env > self.threshold)
+        if s.size:
+            brk = np.r_[True, (s[1:] - e[:-1]) > p.bridge_ms / 1000 * fs]
+            s, e = s[brk], e[np.r_[brk[1:], True]]
+        n, lim = env.size, self._lim()
+        closable = np.full(s.size, final) | ((n - e) > max(p.bridge_ms / 1000 * fs, 2 * lim + 1))
+        ended = closable | ((n - e) > lim)
+        return s, e, closable, ended, (e - s) >= p.min_on_ms / 1000 * fs
+
+    def _lim(self) -> int:
+        return round(self.p.edge_max_ms / 1000 * self.fs) if self.p.edge_refine else 0
+
+    def _refine(self, env: np.ndarray, s: np.ndarray, e: np.ndarray) -> E.Bursts:
+        """Offline edge placement of runs [s, e) of ``env`` (which starts at ``_env0``), with
+        the last closed burst as the left neighbour, as offline refines all bursts at once."""
+        lim = self._lim()
         prev = self._prev_off - self._env0
         has_prev = prev >= -lim - 1 and self._prev_off >= 0
-        on0, off0 = (np.r_[prev + 1 - 1, s] if has_prev else s), (np.r_[prev, e - 1] if has_prev
-                                                                   else e - 1)
-        if has_prev:
-            on0[0] = max(prev, 0)
-        b = E.Bursts(on0.astype(int), off0.astype(int), self.threshold, *self.baseline)
-        if p.edge_refine and on0.size:
-            b = O.refine_edges(self._env, b, fs, self.baseline[0], p.edge_fraction,
-                               p.edge_max_ms / 1000)
+        on0, off0 = (np.r_[max(prev, 0), s] if has_prev else s), (np.r_[prev, e - 1] if has_prev
+                                                                  else e - 1)
+        b = E.Bursts(on0.astype(int), off0.astype(int), float(self.threshold or 0), *self.baseline)
+        if self.p.edge_refine and on0.size:
+            b = O.refine_edges(env, b, self.fs, self.baseline[0], self.p.edge_fraction,
+                               self.p.edge_max_ms / 1000)
         k = int(has_prev)
-        on, off = b.on[k:][closed], b.off[k:][closed]
-        self._bursts += list(zip(self._env_t[on].tolist(), self._env_t[off].tolist(), strict=True))
-        if closed.any():
-            self._prev_off = int(e[closed][-1] - 1 + self._env0)
-        cut = int(s[~closed][0]) if (~closed).any() else n
-        cut = max(cut - 2 * lim - 2, 0)
+        return E.Bursts(b.on[k:], b.off[k:], b.threshold, b.baseline_mean, b.baseline_sd)
+
+    def _find_bursts(self, final: bool = False) -> None:
+        """Closed bursts of the final envelope go to ``_bursts``; the envelope before the
+        first run that may still change is dropped."""
+        s, e, closable, _, long_ = self._runs(self._env, final)
+        first_open = int(s[~closable][0]) if (~closable).any() else self._env.size
+        keep = long_ & closable
+        s, e = s[keep], e[keep]
+        b = self._refine(self._env, s, e)
+        self._bursts += list(zip(self._env_t[b.on].tolist(), self._env_t[b.off].tolist(),
+                                 strict=True))
+        if s.size:
+            self._prev_off = int(e[-1] - 1 + self._env0)
+        if final:
+            self._tent, self._busy_from = [], np.inf
+        cut = max(first_open - 2 * self._lim() - 2, 0)
         self._env, self._env_t = self._env[cut:], self._env_t[cut:]
         self._env0 += cut
 
+    def _fresh_bursts(self, env: np.ndarray, env_t: np.ndarray) -> None:
+        """First-result bursts from the newest envelope (from ``_env0`` to ``fast_margin_s``
+        before the newest sample): every ENDED run not yet closed, and where the first run
+        still going starts."""
+        s, e, _, ended, long_ = self._runs(env, False)
+        self._busy_from = float(env_t[s[~ended][0]]) if (~ended).any() else np.inf
+        keep = ended & long_
+        b = self._refine(env, s[keep], e[keep])
+        self._tent = list(zip(env_t[b.on].tolist(), env_t[b.off].tolist(), strict=True))
+        self._fresh_t = float(env_t[-1]) if env_t.size else -np.inf
+
     def _decide(self, final: bool) -> list[CycleResult]:
-        if self.threshold is None or not self._pending or self._t.size == 0:
+        """First results for the pending contacts that are ready, then revisions of the
+        provisional ones that have become final (only when a value changed)."""
+        if self.threshold is None or self._t.size == 0 or not (self._pending or self._open):
             return []
-        p = self.p
-        pre, post = p.assign_pre_ms / 1000, p.assign_post_ms / 1000
-        ics = np.array(self._ics)
-        stride = float(np.median(np.diff(ics))) if ics.size > 1 else np.inf
-        win = p.max_burst_stride_frac * stride
+        post = self.p.assign_post_ms / 1000
         t_final = float(self._time(self._final - 1)) if self._final > self._raw0 else -np.inf
         t_raw = float(self._t[-1])
-        open_from = float(self._env_t[0]) if self._env_t.size else np.inf
+        ics = np.array(self._ics)
+        win = self.p.max_burst_stride_frac * (float(np.median(np.diff(ics))) if ics.size > 1
+                                              else np.inf)
+        closed_to = float(self._env_t[0]) if self._env_t.size else np.inf  # bursts before: closed
+
+        def is_final(ic: float) -> bool:
+            return final or (t_final >= ic + post and closed_to > ic + post and np.isfinite(win)
+                             and t_raw >= ic + win + self.p.max_nan_gap_ms / 1000)
+
         out: list[CycleResult] = []
-        on = np.array([b[0] for b in self._bursts])
-        off = np.array([b[1] for b in self._bursts])
         while self._pending:
             ic = self._pending[0]
-            ready = final or (t_final >= ic + post and open_from > ic + post
-                              and np.isfinite(win) and t_raw >= ic + win + p.max_nan_gap_ms / 1000)
-            if not ready:
+            if not (is_final(ic) or (self._fresh_t >= ic + post and self._busy_from > ic + post)):
                 break
             self._pending.pop(0)
-            cyc = E.assign_bursts(on, off, np.array([ic]), pre, post, win)
-            lo, hi = np.searchsorted(self._t, [ic - pre, ic + win])
-            reason = str(cyc.reason[0])
-            onset, offset = float(cyc.onset_s[0]), float(cyc.offset_s[0])
-            if self._bad[lo:hi].any():
-                reason = "EMG dropout (NaN run) in the cycle"
-                onset = offset = np.nan
-            out.append(CycleResult(ic, onset, offset, reason, t_raw))
+            res = self._result(ic, win, t_raw, self._bursts + self._tent)
+            out.append(res)
+            if not is_final(ic):
+                self._open[ic] = res
+        for ic in [ic for ic in self._open if is_final(ic)]:
+            old = self._open.pop(ic)
+            new = self._result(ic, win, t_raw, self._bursts)
+            if (new.reason, new.onset_s, new.offset_s) != (old.reason, old.onset_s, old.offset_s) \
+                    and not (new.reason and new.reason == old.reason):
+                out.append(replace(new, revised=True))
         return out
+
+    def _result(self, ic: float, win: float, t_raw: float, bursts: list[tuple[float, float]]
+                ) -> CycleResult:
+        p = self.p
+        pre, post = p.assign_pre_ms / 1000, p.assign_post_ms / 1000
+        on = np.array([b[0] for b in bursts])
+        off = np.array([b[1] for b in bursts])
+        cyc = E.assign_bursts(on, off, np.array([ic]), pre, post, win)
+        lo, hi = np.searchsorted(self._t, [ic - pre, ic + win])
+        reason = str(cyc.reason[0])
+        onset, offset = float(cyc.onset_s[0]), float(cyc.offset_s[0])
+        if self._bad[lo:hi].any():
+            reason = "EMG dropout (NaN run) in the cycle"
+            onset = offset = np.nan
+        return CycleResult(ic, onset, offset, reason, t_raw)
