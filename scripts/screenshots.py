@@ -12,7 +12,12 @@ offscreen) against the virtual athlete over LSL for about a minute, and saves:
 * ``console_emg.png``  — console, EMG raw + envelope per muscle, stacked per side, while running;
 * ``console_gait.png`` — console, pressure heat map with COP and gait line, step widths;
 * ``feedback.png`` — the athlete biofeedback window (1280x720);
-* ``summary.png`` — console after Stop: the session summary (analysis metrics).
+* ``summary.png`` — console after Stop: the session summary (analysis metrics);
+* ``registry.png`` — the athlete registry view with the demo athlete (temporary registry);
+* ``compare_table.png``, ``compare_emg.png``, ``compare_gait.png`` — the comparison of the
+  demo athlete's three visits: metrics table, EMG ensembles, step width and strength.
+
+``--only views`` renders just the last four (no simulated session, ~10 s).
 
 CI does not run it (it needs Xvfb and takes ~70 s); the pictures are committed.
 """
@@ -51,28 +56,77 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "screenshots"))
+    ap.add_argument("--only", choices=("all", "console", "views"), default="all",
+                    help="console: the session console shots; views: registry and comparison")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.child:
-        return shoot(out)
+        return shoot(out, args.only)
     # the app runs in a child process so that Xvfb is stopped even if Qt aborts
     xvfb, disp = start_xvfb()
     env = {**os.environ, "DISPLAY": disp, "QT_QPA_PLATFORM": "xcb"}
     try:
-        return subprocess.run([sys.executable, __file__, "--child", "--out", str(out)], env=env,
-                              timeout=300).returncode
+        return subprocess.run([sys.executable, __file__, "--child", "--out", str(out), "--only",
+                               args.only], env=env, timeout=300).returncode
     finally:
         xvfb.terminate()
         xvfb.wait(timeout=10)
 
 
-def shoot(out: Path) -> int:
+def shoot_views(app, out: Path, tmp: Path) -> None:  # type: ignore[no-untyped-def]
+    """The registry view and the comparison of the demo athlete's visits."""
+    from PySide6 import QtCore
+
+    from gaitlab.gui.compare_view import CompareView
+    from gaitlab.gui.registry_view import RegistryView
+    from gaitlab.registry import open_registry
+    from gaitlab.registry.importer import import_demo
+
+    db = tmp / "registry.sqlite"
+    with open_registry(db) as r:
+        import_demo(r)
+    reg = RegistryView(db)
+    reg.resize(1400, 620)
+    reg.move(0, 0)
+    reg.show()
+    reg.visits.selectRow(2)
+    reg.show_message("demo-001: 3 visits (baseline, week 4, week 8), enrolled in the ITBS program")
+    for _ in range(5):
+        app.processEvents()
+    reg.grab().save(str(out / "registry.png"))
+    print(f"wrote {out / 'registry.png'}", flush=True)
+    view = CompareView()
+    view.resize(*SIZE)
+    view.move(0, 0)
+    view.show()
+    loop = QtCore.QEventLoop()
+    view.loaded.connect(loop.quit)
+    view.failed.connect(loop.quit)
+    view.load_athlete(db, "demo-001")
+    loop.exec()
+    for i, name in enumerate(("compare_table.png", "compare_emg.png", "compare_gait.png")):
+        view.tabs.setCurrentIndex(i)
+        for _ in range(5):
+            app.processEvents()
+        view.grab().save(str(out / name))
+        print(f"wrote {out / name}", flush=True)
+    view.close()
+    reg.close()
+    del view, reg  # before the QApplication: pyqtgraph items can crash the exit otherwise
+
+
+def shoot(out: Path, only: str = "all") -> int:
     import pylsl
     from PySide6 import QtCore, QtWidgets
 
     app = QtWidgets.QApplication(sys.argv)
+    if only == "views":
+        tmp = Path(tempfile.mkdtemp(prefix="gaitlab-shots-"))
+        shoot_views(app, out, tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return 0
     from gaitlab.athlete import load_profile
     from gaitlab.drivers.virtual.sim import start_sim
     from gaitlab.gui.console import SessionConsole
@@ -145,6 +199,8 @@ def shoot(out: Path) -> int:
     win.close()
     mon.stop()
     sim.stop()
+    if only == "all":
+        shoot_views(app, out, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

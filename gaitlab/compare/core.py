@@ -29,6 +29,7 @@ class Visit:
     ensembles: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → mean, sd, n, unit
     athlete: dict[str, Any] = field(default_factory=dict)
     week: int | None = None
+    analysed_now: bool = False  # the file had no stored /analysis: it was analysed on loading
 
 
 def _f(v: Any) -> float | None:
@@ -231,4 +232,16 @@ def load_visit(path: str | Path, label: str | None = None, week: int | None = No
         ens = {k: {"mean": e.mean, "sd": e.sd, "n": e.n_cycles, "unit": e.unit}
                for k, e in res.ensembles.items()}
     return Visit(label=label or p.stem, path=str(p), date=date, metrics=metrics, extras=extras,
-                 ensembles=ens, athlete=athlete, week=week)
+                 ensembles=ens, athlete=athlete, week=week, analysed_now=not stored)
+
+
+def order_by_date(paths: list[str | Path]) -> list[str]:
+    """Session files sorted by their recording time (root ``created_utc``), oldest first; a
+    file without one keeps its place after the dated ones."""
+    from gaitlab.io.session import open_session
+
+    dated = []
+    for i, p in enumerate(paths):
+        with open_session(p) as s:
+            dated.append((str(s.attrs.get("created_utc", "")) or "~", i, str(p)))
+    return [p for _, _, p in sorted(dated)]

@@ -98,3 +98,35 @@ def gather(paths: list[str | Path], logs: list[VisitLog] | None = None,
                                 phase3_pain_free=last.phase3_pain_free, pain_nrs=last.pain_nrs,
                                 baseline_cadence_spm=vals[0], cadence_spm=vals[-1])
     return ReportData(visits[-1].athlete, visits, logs, comp, widths, prog, status)
+
+
+def registry_visits(db: str | Path | None, athlete_id: str
+                    ) -> tuple[list[str], list[VisitLog], str | None]:
+    """An athlete's visits from the registry, in date order: the first session file on disk
+    of each visit, what was logged at it, and the enrolled program (or None)."""
+    from gaitlab.registry.db import open_registry
+
+    paths, logs = [], []
+    with open_registry(db) as r:
+        r.athlete(athlete_id)
+        enr = r.enrolment(athlete_id)
+        for v in r.visits(athlete_id):
+            ok = [s for s in r.sessions(v.id) if r.verify(s) != "missing"]
+            if not ok:
+                continue
+            paths.append(ok[0].path)
+            logs.append(VisitLog(v.kind, v.date, v.week, v.pain_nrs, v.run_volume_km,
+                                 v.pain_free_days, v.phase3_pain_free))
+    if not paths:
+        raise GaitlabError(f"athlete '{athlete_id}' has no visit with a session file on disk; "
+                           "import one with 'gaitlab athletes import FILE.h5'")
+    return paths, logs, (enr[0] if enr else None)
+
+
+def phase_text(program: str | Path, week: int | None) -> str:
+    """The program phase(s) active in ``week`` (week 0 or unknown counts as week 1)."""
+    prog = load_program(program)
+    wk = max(int(week or 1), 1)
+    phases = prog.phases_in_week(wk)
+    now = ", ".join(f"phase {p.number} {p.name}" for p in phases) or "no phase active"
+    return f"{prog.name}, week {wk} of {prog.total_weeks}: {now}"

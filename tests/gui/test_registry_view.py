@@ -1,0 +1,115 @@
+"""The athlete registry view on a temporary SQLite registry: import the demo files, see the
+athlete and visits, log a visit, open the comparison, make the PDF; bad files in one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from gaitlab.gui.registry_view import AddVisitDialog, RegistryView
+from gaitlab.registry import open_registry
+from gaitlab.registry.importer import demo_folder, demo_visits
+
+FILES = sorted(str(p) for p in demo_folder().glob("*.h5"))
+
+
+@pytest.fixture
+def view(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("GAITLAB_HOME", str(tmp_path / "home"))  # never the user's registry
+    v = RegistryView(tmp_path / "registry.sqlite")
+    qtbot.addWidget(v)
+    v.resize(1300, 700)
+    v.show()
+    return v
+
+
+def _cells(table, row: int) -> list[str]:
+    return [table.item(row, j).text() for j in range(table.columnCount())]
+
+
+def test_import_files_then_visits_comparison_and_report(view, qtbot, tmp_path) -> None:
+    assert view.athletes.rowCount() == 0 and "Import" in view.detail.text()
+    with qtbot.waitSignal(view.changed, timeout=30000):
+        view.import_files(FILES[::-1])  # any order: imported baseline first
+    assert view.athletes.rowCount() == 1
+    with open_registry(view.db) as r:
+        (a,) = r.athletes()
+        visits = r.visits(a.id)
+    assert _cells(view.athletes, 0)[:3] == [a.id, a.name, a.involved_side]
+    assert view.selected_athlete() == a.id == "demo-001"
+    assert view.visits.rowCount() == len(visits) == len(FILES)
+    assert [_cells(view.visits, i)[:2] for i in range(3)] == [[v.date, v.kind] for v in visits]
+    assert [v.kind for v in visits] == ["baseline", "reassessment", "reassessment"]
+    for i, f in enumerate(FILES):
+        files = view.visits.item(i, len(_cells(view.visits, i)) - 1)
+        assert files.text() == f.rsplit("/", 1)[1] and files.toolTip() == f
+    # importing the same file again is refused in one line
+    with qtbot.waitSignal(view.failed, timeout=30000):
+        view.import_files([FILES[0]])
+    assert "already imported" in view.message and "\n" not in view.message
+    # log a visit with pain and run volume
+    dlg = AddVisitDialog(view.db, a.id, view)
+    qtbot.addWidget(dlg)
+    dlg.kind.setCurrentText("discharge")
+    dlg.week.setValue(12)
+    dlg.pain.setValue(1.0)
+    dlg.volume.setValue(20.0)
+    dlg.save()
+    assert dlg.saved is not None and dlg.saved.pain_nrs == 1.0 and dlg.saved.week == 12
+    view._after_visit(dlg.saved)
+    row = _cells(view.visits, view.visits.rowCount() - 1)
+    assert row[1:5] == ["discharge", "12", "1", "20"] and row[-1] == "no file"
+    # the comparison of this athlete's visits with a session file
+    cmp_view = view.open_comparison()
+    qtbot.addWidget(cmp_view)
+    with qtbot.waitSignal(cmp_view.loaded, timeout=60000):
+        pass
+    assert len(cmp_view.data.visits) == len(FILES)
+    assert cmp_view.table.rowCount() == len(cmp_view.data.comparison.rows) > 0
+    # the PDF, made in the background
+    out = tmp_path / "out" / "demo.pdf"
+    with qtbot.waitSignal(view.report_done, timeout=120000) as sig:
+        view.make_report(out)
+    assert sig.args == [str(out)] and out.read_bytes()[:5] == b"%PDF-"
+    assert out.stat().st_size > 20000 and str(out) in view.message
+
+
+def test_demo_athlete_shows_program_phase_pain_and_volume(view, qtbot) -> None:
+    with qtbot.waitSignal(view.changed, timeout=30000):
+        view.import_demo()
+    head, logged = demo_visits()
+    assert view.selected_athlete() == head["athlete"]
+    assert f"program <b>{head['program']}</b> since {head['start_date']}" in view.detail.text()
+    assert f"week {logged[-1]['week']} of" in view.detail.text() and "phase" in view.detail.text()
+    for i, lg in enumerate(logged):
+        c = _cells(view.visits, i)
+        assert c[:5] == [lg["date"], lg["kind"], str(lg["week"]), f"{lg['pain_nrs']:g}",
+                         f"{lg['run_volume_km']:g}"]
+    cmp_view = view.open_comparison()
+    qtbot.addWidget(cmp_view)
+    with qtbot.waitSignal(cmp_view.loaded, timeout=60000):
+        pass
+    assert [lb.endswith(f"(wk {lg['week']})") for lb, lg in
+            zip(cmp_view.data.comparison.labels, logged, strict=True)] == [True] * len(logged)
+    assert cmp_view.lsi_curve is not None
+
+
+def test_bad_input_is_one_line(view, qtbot, tmp_path) -> None:
+    junk = tmp_path / "junk.h5"
+    junk.write_bytes(b"\x00garbage" * 100)
+    with qtbot.waitSignal(view.failed, timeout=30000):
+        view.import_files([str(junk)])
+    assert view.message.startswith("imported 0;") and "junk.h5" in view.message
+    assert "\n" not in view.message and "Traceback" not in view.message
+    assert view.athletes.rowCount() == 0
+    view.athletes.clearSelection()
+    assert view.open_comparison() is None and view.message == "select an athlete first"
+    dlg = AddVisitDialog(view.db, "ghost", view)
+    qtbot.addWidget(dlg)
+    dlg.save()
+    assert dlg.saved is None and "no athlete 'ghost'" in dlg.error.text()
+    assert "\n" not in dlg.error.text()
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"this is no database" * 100)
+    bad = RegistryView(broken)
+    qtbot.addWidget(bad)
+    assert "broken.sqlite" in bad.message and "\n" not in bad.message
