@@ -11,27 +11,6 @@ from gaitlab.errors import GaitlabError
 from gaitlab.registry.cli import DB_HELP
 
 
-def _from_registry(db: Path | None, athlete_id: str) -> tuple[list[str], list, str | None]:
-    from gaitlab.registry.db import open_registry
-    from gaitlab.report.data import VisitLog
-
-    paths, logs = [], []
-    with open_registry(db) as r:
-        r.athlete(athlete_id)
-        enr = r.enrolment(athlete_id)
-        for v in r.visits(athlete_id):
-            ok = [s for s in r.sessions(v.id) if r.verify(s) != "missing"]
-            if not ok:
-                continue
-            paths.append(ok[0].path)
-            logs.append(VisitLog(v.kind, v.date, v.week, v.pain_nrs, v.run_volume_km,
-                                 v.pain_free_days, v.phase3_pain_free))
-    if not paths:
-        raise GaitlabError(f"athlete '{athlete_id}' has no visit with a session file on disk; "
-                           "import one with 'gaitlab athletes import FILE.h5'")
-    return paths, logs, (enr[0] if enr else None)
-
-
 @click.command("report")
 @click.argument("targets", nargs=-1)
 @click.option("--pdf", "pdf", type=click.Path(path_type=Path), required=True,
@@ -44,7 +23,7 @@ def report(targets: tuple[str, ...], pdf: Path, db: Path | None, program: str | 
            demo: bool) -> None:
     """Clinician report (PDF) for an athlete in the registry, or for session files given in
     visit order (first = baseline)."""
-    from gaitlab.report.data import gather
+    from gaitlab.report.data import gather, registry_visits
     from gaitlab.report.render import render_pdf
 
     if demo:
@@ -55,14 +34,14 @@ def report(targets: tuple[str, ...], pdf: Path, db: Path | None, program: str | 
             db_demo = Path(tmp) / "demo.sqlite"
             with open_registry(db_demo) as r:
                 import_demo(r)
-            paths, logs, prog = _from_registry(db_demo, DEMO_ATHLETE)
+            paths, logs, prog = registry_visits(db_demo, DEMO_ATHLETE)
         data = gather(paths, logs, program or prog)
     elif not targets:
         raise click.UsageError("give an athlete id or session files, or --demo")
     elif all(Path(t).exists() for t in targets):
         data = gather(list(targets), None, program, enrolled=True)
     elif len(targets) == 1:
-        paths, logs, prog = _from_registry(db, targets[0])
+        paths, logs, prog = registry_visits(db, targets[0])
         data = gather(paths, logs, program or prog, enrolled=bool(program or prog))
     else:
         missing = [t for t in targets if not Path(t).exists()]

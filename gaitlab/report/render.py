@@ -169,11 +169,11 @@ def _plots_page(fig: Figure, d: ReportData) -> None:
     if d.program is not None:
         lo, hi = d.program.gait.cadence_target_spm
         ax.axhspan(lo, hi, color="#d8f0d8", label=f"target {lo:.0f}–{hi:.0f}")
+        ax.legend(fontsize=7)
     ax.plot(xs, [np.nan if c is None else c for c in cad], "o-", color="k")
     ax.set_xticks(xs, [lb.split(" ")[0] for lb in labels], fontsize=7)
     ax.set_ylabel("Cadence (steps/min)")
     ax.set_title("Cadence", fontsize=9)
-    ax.legend(fontsize=7)
     # pain and volume
     ax = axs[1, 1]
     pain = [np.nan if lg.pain_nrs is None else lg.pain_nrs for lg in d.logs]
