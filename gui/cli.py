@@ -1,4 +1,4 @@
-"""``gaitlab gui [--simulate]``."""
+"""``gaitlab gui [--simulate]``, ``gaitlab gui --compare FILE...``, ``gaitlab gui --athletes``."""
 
 from __future__ import annotations
 
@@ -18,14 +18,35 @@ def has_display() -> bool:
     return True  # Windows and macOS always have a window system
 
 
-@click.command(help="The clinician's session console (and athlete feedback window).")
+@click.command(help="The clinician's session console (and athlete feedback window); with "
+               "--compare FILE... or --athletes, the comparison or athlete registry view.")
 @click.option("--simulate", is_flag=True, help="Also start the virtual athlete on LSL.")
 @click.option("--protocol", default="assessment", show_default=True,
               help="Protocol of the simulated session (with --simulate).")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Folder for session files.")
+@click.option("--compare", "compare", is_flag=True,
+              help="Open the comparison of the session FILES (baseline first; sorted by date).")
+@click.option("--athletes", "athletes", is_flag=True, help="Open the athlete registry view.")
+@click.option("--athlete", "athlete_id", default=None,
+              help="With --compare: compare this registry athlete's visits instead of FILES.")
+@click.option("--db", type=click.Path(dir_okay=False), default=None,
+              help="Registry file (default: $GAITLAB_HOME/registry.sqlite or ~/.local/share/gaitlab/).")
+@click.argument("files", nargs=-1, type=click.Path())
 @click.pass_context
-def gui(ctx: click.Context, simulate: bool, protocol: str, out_dir: str) -> None:
+def gui(ctx: click.Context, simulate: bool, protocol: str, out_dir: str, compare: bool,
+        athletes: bool, athlete_id: str | None, db: str | None, files: tuple[str, ...]) -> None:
+    if files and not compare:
+        raise click.UsageError("session FILES are for --compare")
+    if compare and athletes:
+        raise click.UsageError("choose one of --compare and --athletes")
+    if compare and not athlete_id and len(files) < 2:
+        raise click.UsageError("--compare needs at least two session files (or --athlete ID)")
+    if (compare or athletes) and not has_display():
+        raise click.ClickException("no display (DISPLAY/WAYLAND_DISPLAY unset): the views need a "
+                                   "screen; use 'gaitlab compare' or 'gaitlab athletes' instead")
+    if compare or athletes:
+        raise SystemExit(run_view(files, athlete_id, db, athletes))
     if not has_display():
         if simulate:
             # A machine without a screen (a server, CI): run the same simulated lab headless.
@@ -54,3 +75,29 @@ def gui(ctx: click.Context, simulate: bool, protocol: str, out_dir: str) -> None
     finally:
         if sim is not None:
             sim.stop()
+
+
+def run_view(files: tuple[str, ...], athlete_id: str | None, db: str | None, athletes: bool) -> int:
+    """Open the comparison (files or a registry athlete) or the registry view on its own."""
+    from PySide6 import QtCore, QtWidgets
+
+    from gaitlab.gui.compare_view import CompareView
+    from gaitlab.gui.registry_view import RegistryView
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
+    win: QtWidgets.QMainWindow
+    if athletes:
+        win = RegistryView(db)
+    else:
+        view = CompareView()
+        if athlete_id:
+            view.load_athlete(db, athlete_id)
+        else:
+            view.load_files(list(files), by_date=True)
+        win = view
+    win.show()
+    rc = app.exec()
+    win.setAttribute(QtCore.Qt.WidgetAttribute.WA_QuitOnClose, False)  # the loop has ended
+    win.close()
+    del win  # before the QApplication goes: otherwise pyqtgraph items can crash the exit
+    return rc

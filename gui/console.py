@@ -18,6 +18,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gaitlab.athlete import Profile, load_profile
 from gaitlab.errors import GaitlabError
 from gaitlab.gui.feedback import BiofeedbackWindow, Targets
+from gaitlab.gui.latency import TimedLayoutWidget, TimedPlotWidget, overlay_text
+from gaitlab.gui.traces import TraceItem
 from gaitlab.live import LabMonitor, decimate_minmax
 from gaitlab.live.strength import StrengthTest
 
@@ -28,6 +30,11 @@ COLUMNS = ("name", "role", "rate (meas/nom Hz)", "gaps", "dropped", "offset ms",
            "status")
 PRESSURE_HOLD_S = 0.3  # heat map: per-sensor max over this span, so contacts stay visible
 MARKER_KEYS = {"F1": "IC L", "F2": "IC R", "F3": "note"}
+TABLE_PERIOD_S = 0.25  # the stream table and status line are redrawn this often
+# The redraw timer polls this often; a trace is redrawn only when new samples have arrived, so
+# frames follow the data (a device's chunks) and a sample waits ~half this for its frame.
+REDRAW_MS = 15
+FEEDBACK_PERIOD_S = 0.03  # athlete window refresh
 
 
 def nice_limit(peak: float) -> float:
@@ -111,7 +118,7 @@ class NewAthleteDialog(QtWidgets.QDialog):
 
 
 class SessionConsole(QtWidgets.QMainWindow):
-    def __init__(self, monitor: LabMonitor, out_dir: str | Path = ".", redraw_ms: int = 30):
+    def __init__(self, monitor: LabMonitor, out_dir: str | Path = ".", redraw_ms: int = REDRAW_MS):
         super().__init__()
         self.setWindowTitle("gaitlab — session console")
         self.monitor = monitor
@@ -127,9 +134,10 @@ class SessionConsole(QtWidgets.QMainWindow):
                                 pylsl.cf_string, sid)
         self.marker_outlet = pylsl.StreamOutlet(info)
         self.sent_markers: list[str] = []
-        self.latencies: deque[float] = deque(maxlen=3000)
         self.frame_times: deque[float] = deque(maxlen=120)
         self.frames = 0
+        self._table_drawn = self._status_drawn = self._feedback_drawn = -np.inf
+        self._drawn: dict[str, tuple[str, float]] = {}  # view -> (stream key, its newest stamp drawn)
         self._rec_thread: threading.Thread | None = None
         self._rec_stop = threading.Event()
         self._rec_result: dict = {}
@@ -139,6 +147,8 @@ class SessionConsole(QtWidgets.QMainWindow):
         self._strength_last_t = -np.inf
         self._build()
         self.feedback = BiofeedbackWindow(self.targets)
+        if self.targets.metronome:
+            self.apply_targets()
         self.timer = QtCore.QTimer(self, interval=redraw_ms, timeout=self.redraw)
         self.timer.start()
         geo = self.settings.value("console/geometry")
@@ -243,9 +253,9 @@ class SessionConsole(QtWidgets.QMainWindow):
         right.addWidget(self.table)
         self.tabs = QtWidgets.QTabWidget()
         right.addWidget(self.tabs, 1)
-        self.emg_plot = pg.GraphicsLayoutWidget()
+        self.emg_plot = TimedLayoutWidget()
         self.tabs.addTab(self.emg_plot, "EMG")
-        self.force_plot = pg.PlotWidget(title="dynamometer force (N)")
+        self.force_plot = TimedPlotWidget(title="dynamometer force (N)")
         self.force_plot.setMouseEnabled(x=False, y=False)
         self.force_plot.enableAutoRange(x=False, y=False)
         self.force_plot.setXRange(-10.0, 0.0, padding=0)
@@ -255,6 +265,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.force_plot.addItem(self.force_peak)
         self.tabs.addTab(self.force_plot, "Force")
         gait = pg.GraphicsLayoutWidget()
+        self.gait_widget = gait
         self.heat = pg.ImageItem()
         self.heat.setColorMap(pg.colormap.get("inferno"))
         hp = gait.addPlot(title="pressure (N/cm²), COP and gait line")
@@ -286,6 +297,45 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.status_label = QtWidgets.QLabel("")
         self.statusBar().addWidget(self.status_label)
         self._emg_curves: dict[str, tuple] = {}
+        self._build_menu()
+
+    def _build_menu(self) -> None:
+        """Athletes (registry) and comparison windows; they only read files and the registry."""
+        self.views: list[QtWidgets.QWidget] = []
+        menu = self.menuBar().addMenu("&Views")
+        menu.addAction("&Athletes…", self.open_athletes)
+        menu.addAction("&Compare session files…", lambda: self.open_compare())
+        self.compare_last = menu.addAction("Compare the &last recording with earlier sessions…",
+                                           self.compare_recording)
+
+    def open_athletes(self, db: str | Path | None = None) -> QtWidgets.QWidget:
+        from gaitlab.gui.registry_view import RegistryView
+
+        view = RegistryView(db, (self.targets.width_lo_cm, self.targets.width_hi_cm))
+        view.show()
+        self.views.append(view)
+        return view
+
+    def open_compare(self, paths: list[str | Path] | None = None) -> QtWidgets.QWidget | None:
+        from gaitlab.gui.compare_view import open_compare
+
+        view = open_compare(paths, None, (self.targets.width_lo_cm, self.targets.width_hi_cm))
+        if view is not None:
+            self.views.append(view)
+        return view
+
+    def compare_recording(self, earlier: list[str | Path] | None = None) -> QtWidgets.QWidget | None:
+        """The session just recorded against earlier session files (chosen in a dialog)."""
+        if self.record_path is None or self._rec_thread is not None or not self.record_path.exists():
+            self.status_label.setText("record and stop a session first, then compare it")
+            return None
+        if earlier is None:
+            files, _ = QtWidgets.QFileDialog.getOpenFileNames(
+                self, "Earlier sessions of this athlete", str(self.out_dir), "gaitlab sessions (*.h5)")
+            earlier = [f for f in files if Path(f).resolve() != self.record_path.resolve()]
+            if not earlier:
+                return None
+        return self.open_compare([*earlier, self.record_path])
 
     # ------------------------------------------------------------------ actions
     def new_athlete(self) -> None:
@@ -304,6 +354,9 @@ class SessionConsole(QtWidgets.QMainWindow):
         t.width_lo_cm, t.width_hi_cm = self.t_lo.value(), self.t_hi.value()
         t.cadence_spm, t.gmed_onset_ms = self.t_cad.value(), self.t_gmed.value()
         t.metronome = self.t_met.isChecked()
+        note = self.feedback.sync_metronome()
+        if note:
+            self.statusBar().showMessage(note, 15000)
         self.width_band.setRegion((t.width_lo_cm, t.width_hi_cm))
         for f in dataclasses.fields(Targets):
             self.settings.setValue(f"targets/{f.name}", getattr(t, f.name))
@@ -388,28 +441,39 @@ class SessionConsole(QtWidgets.QMainWindow):
             self.status_label.setText(str(exc))
 
     # ------------------------------------------------------------------ drawing
+    @property
+    def paint_clocks(self) -> dict:
+        """Paint-time latency of the EMG and force traces (:class:`gaitlab.gui.latency.PaintClock`)."""
+        return {"EMG": self.emg_plot.paint_clock, "force": self.force_plot.paint_clock}
+
+    @property
+    def latencies(self) -> np.ndarray:
+        """Recent sensor→screen latencies (s) of the traces, taken when they were painted."""
+        return np.concatenate([np.asarray(c.latencies, np.float64) for c in self.paint_clocks.values()])
+
     def redraw(self) -> None:
         now = time.monotonic()
         self.frame_times.append(now)
         self.frames += 1
-        self._draw_table()
+        if now - self._table_drawn >= TABLE_PERIOD_S:  # the table is text: 4 updates/s are plenty
+            self._table_drawn = now
+            self._draw_table()
         self._draw_emg()
         self._draw_force(now)
         self._draw_gait()
         self._draw_record(now)
-        g = self.monitor.gait_view()
-        if self.feedback.isVisible():
-            self.feedback.update_view(g, np.asarray(self.latencies), now)
-        fps = (len(self.frame_times) - 1) / (self.frame_times[-1] - self.frame_times[0]) \
-            if len(self.frame_times) > 2 else 0.0
-        lat = np.asarray(self.latencies)
-        med = 1000 * np.median(lat) if lat.size else float("nan")
-        self.status_label.setText(f"{fps:.0f} fps, sensor→screen median {med:.1f} ms")
+        if self.feedback.isVisible() and now - self._feedback_drawn >= FEEDBACK_PERIOD_S:
+            self._feedback_drawn = now
+            self.feedback.update_view(self.monitor.gait_view(), self.latencies, now)
+        if now - self._status_drawn >= TABLE_PERIOD_S:
+            self._status_drawn = now
+            clock = self.paint_clocks["force" if self.force_plot.isVisible() else "EMG"]
+            self.status_label.setText(f"{clock.fps():.0f} fps, {overlay_text(self.paint_clocks)}")
 
-    def _note_latency(self, key: str) -> None:
-        t = self.monitor.latest_time(key)
-        if np.isfinite(t):
-            self.latencies.append(pylsl.local_clock() - t)
+    def _has_new(self, view: str) -> bool:
+        """Whether the stream last drawn in ``view`` has samples newer than those drawn."""
+        key, t = self._drawn.get(view, ("", np.nan))
+        return not key or self.monitor.latest_time(key) != t
 
     def _draw_table(self) -> None:
         hs = self.monitor.health()
@@ -430,6 +494,10 @@ class SessionConsole(QtWidgets.QMainWindow):
             self.table.item(i, 7).setBackground(QtGui.QColor(STATUS_COLOUR[h.status]))
 
     def _draw_emg(self) -> None:
+        if not self.emg_plot.isVisible():  # hidden tab: nothing is painted, so nothing to draw
+            return
+        if not self._has_new("emg"):
+            return
         v = self.monitor.emg_view(5.0)
         if v is None or v.t.size < 2:
             return
@@ -447,34 +515,48 @@ class SessionConsole(QtWidgets.QMainWindow):
                 p.setXRange(-5.0, 0.0, padding=0)
                 p.setLabel("left", "µV")
                 p.showAxis("bottom", row % max(1, len(order) // 2) == max(1, len(order) // 2) - 1)
-                raw = p.plot(pen=pg.mkPen("#888", width=1), skipFiniteCheck=True)
-                env = p.plot(pen=pg.mkPen("c", width=1), skipFiniteCheck=True)
+                # polylines with fixed bounds: a PlotDataItem's per-frame bookkeeping (clip,
+                # bounds, path) cost more than the drawing (see gaitlab.gui.traces)
+                span = QtCore.QRectF(-5.0, -1.0, 5.0, 2.0)
+                raw = TraceItem(span, pg.mkPen("#888", width=1))
+                env = TraceItem(span, pg.mkPen("c", width=1))
+                p.addItem(raw)
+                p.addItem(env)
                 self._emg_curves[lab] = (raw, env, i)
         cols = max(200, self.emg_plot.width() // 2)
         t0 = v.t[-1]
         td, yd = decimate_minmax(v.t - t0, v.raw, cols)
-        te, ye = decimate_minmax(v.env_t - t0, v.env, cols) if v.env_t.size else (None, None)
+        te, ye = None, None
+        if v.env_t.size:  # the envelope is smooth: every k-th sample, one per pixel column
+            k = max(1, v.env_t.size // cols)
+            te, ye = v.env_t[::-1][::k][::-1] - t0, v.env[::-1][::k][::-1]
         lims = nice_limit_cols(yd * 1e6)
         for _lab, (raw, env, i) in self._emg_curves.items():
             raw.setData(td, yd[:, i] * 1e6)
             vb = raw.getViewBox()
             if vb is not None and vb.viewRange()[1][1] != lims[i]:
                 vb.setYRange(-lims[i], lims[i], padding=0)
+                for c in (raw, env):
+                    c.set_span(QtCore.QRectF(-5.0, -lims[i], 5.0, 2 * lims[i]))
             if te is not None:
                 env.setData(te, ye[:, i] * 1e6)
-        self._note_latency(v.key)
+        self._drawn["emg"] = (v.key, t0 + self.monitor.clock_offset(v.key))
+        self.emg_plot.paint_clock.drawn(self._drawn["emg"][1])
 
     def _draw_force(self, now: float) -> None:
         v = self.monitor.force_view(10.0)
         if v is None or v.t.size < 2:
             return
-        td, yd = decimate_minmax(v.t - v.t[-1], v.force, max(200, self.force_plot.width()))
-        self.force_curve.setData(td, yd)
-        top = nice_limit(float(np.nanmax(yd)) * 1.1)
-        if self.force_plot.getViewBox().viewRange()[1][1] != top:
-            self.force_plot.setYRange(min(0.0, float(np.nanmin(yd))), top, padding=0)
-        if np.isfinite(v.peak):
-            self.force_peak.setValue(v.peak)
+        if self.force_plot.isVisible() and self._has_new("force"):  # the strength test always runs
+            td, yd = decimate_minmax(v.t - v.t[-1], v.force, max(200, self.force_plot.width()))
+            self.force_curve.setData(td, yd)
+            top = nice_limit(float(np.nanmax(yd)) * 1.1)
+            if self.force_plot.getViewBox().viewRange()[1][1] != top:
+                self.force_plot.setYRange(min(0.0, float(np.nanmin(yd))), top, padding=0)
+            if np.isfinite(v.peak):
+                self.force_peak.setValue(v.peak)
+            self._drawn["force"] = (v.key, v.t[-1] + self.monitor.clock_offset(v.key))
+            self.force_plot.paint_clock.drawn(self._drawn["force"][1])
         new = v.force[v.t > self._strength_last_t]
         self._strength_last_t = v.t[-1]
         for m in self.strength.tick(now, new):
@@ -484,11 +566,13 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.s_label.setText(f"side {st.side}, trial {st.trial} of {st.trials}: {st.state} "
                              f"{st.remaining_s(now):.1f} s, live peak {st.live_peak():.0f} N\n"
                              f"peaks [{peaks}] N, CV {st.cv_pct:.1f} %  (session peak {v.peak:.0f} N)")
-        self._note_latency(v.key)
 
     def _draw_gait(self) -> None:
+        if not self.gait_widget.isVisible() or not self._has_new("gait"):
+            return
         pv = self.monitor.pressure_view(hold_s=PRESSURE_HOLD_S)
         if pv is not None:
+            self._drawn["gait"] = (pv.key, pv.frame_t + self.monitor.clock_offset(pv.key))
             geo = pv.geometry
             self.heat.setImage(pv.frame[::-1].T, autoLevels=False, levels=(0, 30))
             w, h = geo.cols * geo.col_pitch_m, geo.rows * geo.row_pitch_m
@@ -534,5 +618,8 @@ class SessionConsole(QtWidgets.QMainWindow):
         if self._rec_thread is not None:
             self.stop_record()
             self._rec_thread.join(timeout=10)
+        self.feedback.shutdown()
         self.feedback.close()
+        for view in self.views:
+            view.close()
         super().closeEvent(ev)

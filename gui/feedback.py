@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gaitlab.gui.metronome import Metronome
 from gaitlab.live import GaitView
 from gaitlab.live.processing import latency_stats
 
@@ -31,8 +32,11 @@ def width_colours(w_cm: np.ndarray, lo: float, hi: float) -> list[str]:
 
 
 class BiofeedbackWindow(QtWidgets.QWidget):
-    def __init__(self, targets: Targets, parent: QtWidgets.QWidget | None = None):
+    def __init__(self, targets: Targets, parent: QtWidgets.QWidget | None = None,
+                 metronome: Metronome | None = None):
         super().__init__(parent, QtCore.Qt.WindowType.Window)
+        self.metronome = metronome if metronome is not None else Metronome()
+        self._audio_note_shown = False
         self.setWindowTitle("gaitlab — athlete feedback")
         self.targets = targets
         self.setStyleSheet("background:black; color:white;")
@@ -75,6 +79,24 @@ class BiofeedbackWindow(QtWidgets.QWidget):
         self._fs = QtGui.QShortcut(QtGui.QKeySequence("F11"), self, activated=self.toggle_full)
         self._last_beat = 0.0
 
+    def sync_metronome(self) -> str:
+        """Start, retune or stop the audible click to match the targets. Returns a one-line
+        note the first time the audible click cannot play (visual + beep instead), else ""."""
+        t = self.targets
+        if not (t.metronome and t.cadence_spm > 0):
+            self.metronome.stop()
+            return ""
+        if self.metronome.start(t.cadence_spm):
+            return ""
+        if self._audio_note_shown:
+            return ""
+        self._audio_note_shown = True
+        return f"metronome: {self.metronome.error}; visual metronome and system beep instead"
+
+    def shutdown(self) -> None:
+        """Stop the audible metronome (the console calls this when it closes)."""
+        self.metronome.stop()
+
     def toggle_full(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
@@ -106,8 +128,10 @@ class BiofeedbackWindow(QtWidgets.QWidget):
             self.gmed_label.setText(f"GMED onset {on:+.0f} ms  [≤ {t.gmed_onset_ms:+.0f}]")
             self._colour(self.gmed_label, on <= t.gmed_onset_ms)
         if t.metronome and t.cadence_spm > 0 and now - self._last_beat >= 60.0 / t.cadence_spm:
-            self._last_beat = now  # visual click (QtMultimedia is not in PySide6-Essentials)
+            self._last_beat = now  # visual beat; the audible click is gaitlab.gui.metronome
             self.beat.setText("●" if self.beat.text() != "●" else "○")
-            QtWidgets.QApplication.beep()
+            if not self.metronome.running:
+                QtWidgets.QApplication.beep()  # fallback: often silent on X11
         med, p99, n = latency_stats(latencies_s)
-        self.debug.setText(f"latency sensor→screen: median {med:.1f} ms, p99 {p99:.1f} ms (n={n})")
+        self.debug.setText(f"latency sensor→screen at paint (EMG, force): median {med:.1f} ms, "
+                           f"p99 {p99:.1f} ms (n={n})")
