@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gaitlab.athlete import Profile, load_profile
 from gaitlab.errors import GaitlabError
 from gaitlab.gui.feedback import BiofeedbackWindow, Targets
+from gaitlab.gui.forms import add_save_row, spin_box
 from gaitlab.gui.latency import TimedLayoutWidget, TimedPlotWidget, overlay_text
 from gaitlab.gui.traces import TraceItem
 from gaitlab.live import LabMonitor, decimate_minmax
@@ -49,14 +50,6 @@ def nice_limit(peak: float) -> float:
 def nice_limit_cols(y: np.ndarray) -> list[float]:
     """:func:`nice_limit` of each column's largest absolute value."""
     return [nice_limit(float(v)) for v in np.abs(y).max(axis=0)] if len(y) else [1.0] * y.shape[1]
-
-
-def spin_box(lo: float, hi: float, value: float) -> QtWidgets.QDoubleSpinBox:
-    """A spin box with its range set *before* its value (Qt clamps to the current range)."""
-    box = QtWidgets.QDoubleSpinBox()
-    box.setRange(lo, hi)
-    box.setValue(value)
-    return box
 
 
 def athlete_files() -> list[Path]:
@@ -92,14 +85,7 @@ class NewAthleteDialog(QtWidgets.QDialog):
                          ("lever arm m (hip centre–dynamometer pad)", self.lever),
                          ("involved side", self.involved)):
             form.addRow(label, w)
-        self.error = QtWidgets.QLabel("")
-        self.error.setStyleSheet("color:#c00;")
-        form.addRow(self.error)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Save
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.error = add_save_row(form, self)
         self.saved: Path | None = None
 
     def save(self) -> None:

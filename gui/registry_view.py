@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gaitlab.errors import GaitlabError
 from gaitlab.gui.compare_view import WIDTH_BAND_CM, Background, CompareView, one_line
+from gaitlab.gui.forms import add_save_row, spin_box
 from gaitlab.registry.db import VISIT_KINDS, VisitRow, default_db_path, open_registry
 
 ATHLETE_COLUMNS = ("id", "name", "involved side", "program", "visits")
@@ -44,10 +45,10 @@ class AddVisitDialog(QtWidgets.QDialog):
         self.date = QtWidgets.QDateEdit(QtCore.QDate.currentDate())
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
-        self.week = self._spin(-1, 104, "not logged")
-        self.pain = self._spin(-1, 10, "not logged", decimals=1)
-        self.volume = self._spin(-1, 500, "not logged", decimals=1)
-        self.pain_free = self._spin(-1, 365, "not logged")
+        self.week = spin_box(-1, 104, -1, decimals=0, special="not logged")
+        self.pain = spin_box(-1, 10, -1, decimals=1, special="not logged")
+        self.volume = spin_box(-1, 500, -1, decimals=1, special="not logged")
+        self.pain_free = spin_box(-1, 365, -1, decimals=0, special="not logged")
         self.phase3 = QtWidgets.QComboBox()
         self.phase3.addItems(["not logged", "yes", "no"])
         self.notes = QtWidgets.QLineEdit()
@@ -56,24 +57,8 @@ class AddVisitDialog(QtWidgets.QDialog):
                          ("pain-free days of daily activity", self.pain_free),
                          ("phase 3 exercises pain-free", self.phase3), ("notes", self.notes)):
             form.addRow(label, w)
-        self.error = QtWidgets.QLabel("")
-        self.error.setStyleSheet("color:#b00000;")
-        form.addRow(self.error)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Save
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.error = add_save_row(form, self)
         self.saved: VisitRow | None = None
-
-    @staticmethod
-    def _spin(lo: float, hi: float, special: str, decimals: int = 0) -> QtWidgets.QDoubleSpinBox:
-        box = QtWidgets.QDoubleSpinBox()
-        box.setDecimals(decimals)
-        box.setRange(lo, hi)
-        box.setValue(lo)
-        box.setSpecialValueText(special)  # shown at the minimum: the value was not logged
-        return box
 
     @staticmethod
     def _value(box: QtWidgets.QDoubleSpinBox) -> float | None:
