@@ -148,7 +148,7 @@ def _loaded_points(sp: SparseFrames, thr: float
     idx = np.flatnonzero(keep)
     if idx.size == 0:
         return None
-    f = np.searchsorted(sp.ptr, idx, side="right") - 1
+    f = sp.frame_of_points()[idx]
     r, c = np.divmod(sp.sensor[idx].astype(np.int64), sp.shape[2])
     return f, r, c, sp.value[idx]
 
@@ -178,31 +178,49 @@ def _edge_max(frames: Frames, k: int, r0: int, r1: int, c0: int, c1: int, thr: f
 
 def _label_sparse(f: np.ndarray, r: np.ndarray, c: np.ndarray, shape: tuple[int, ...],
                   br: int, bc: int) -> np.ndarray:
-    """Blob label (1..n) of each loaded sensor-frame: 6-connected components in (time, row,
-    col) of the loaded mask grown in-plane by a (2·br+1)×(2·bc+1) box.
+    """Blob label (1..n) of each loaded sensor-frame (given in raster order): 6-connected
+    components in (time, row, col) of the loaded mask grown in-plane by a
+    (2·br+1)×(2·bc+1) box.
 
-    Only the loaded part of the block is built: frames without a loaded sensor are left out
-    (one empty frame is kept after each run of loaded frames, so runs stay apart) and rows
-    and columns are cropped to the loaded bounding box plus the growth. Growth is in-plane
-    only, so this is the same labelling as on the whole block, in the same raster order; the
-    box growth is two separable 1-D maximum filters.
+    No component spans a frame without load, so each run of loaded frames is labelled in
+    its own box: the run's loaded bounding box plus the growth, clipped to the plate. The
+    runs are stacked along time in one array as wide as the largest box, an empty frame
+    after each run, and labelled in one ``ndimage.label`` call; canvas cells that lie off
+    the plate (a box clipped at the plate's edge in a wider canvas) are cleared after the
+    growth. Each run keeps its raster order, so the labels are the same numbers as
+    labelling the whole block; the box growth is two separable 1-D maximum filters.
     """
     n_f, n_r, n_c = shape
-    ra, rb = max(int(r.min()) - br, 0), min(int(r.max()) + br + 1, n_r)
-    ca, cb = max(int(c.min()) - bc, 0), min(int(c.max()) + bc + 1, n_c)
     loaded = np.zeros(n_f + 1, bool)
     loaded[f] = True
     keep = loaded[:-1] | np.r_[False, loaded[:-2]]  # loaded frames + one empty one after a run
     fmap = np.cumsum(keep) - 1
     fk = fmap[f]
-    sub = np.zeros((int(keep.sum()), rb - ra, cb - ca), np.uint8)
-    sub[fk, r - ra, c - ca] = 1
+    run_of_frame = np.cumsum(loaded[:-1] & ~np.r_[False, loaded[:-2]]) - 1
+    run = run_of_frame[f]  # points are in frame order: each run's points are contiguous
+    p0 = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+    ra = np.maximum(np.minimum.reduceat(r, p0) - br, 0)
+    rb = np.minimum(np.maximum.reduceat(r, p0) + br + 1, n_r)
+    ca = np.maximum(np.minimum.reduceat(c, p0) - bc, 0)
+    cb = np.minimum(np.maximum.reduceat(c, p0) + bc + 1, n_c)
+    h, w = int((rb - ra).max()), int((cb - ca).max())
+    ri, ci = r - ra[run], c - ca[run]
+    sub = np.zeros((int(keep.sum()), h, w), np.uint8)
+    sub[fk, ri, ci] = 1
     if br:
         sub = ndimage.maximum_filter1d(sub, 2 * br + 1, axis=1, mode="constant")
     if bc:
         sub = ndimage.maximum_filter1d(sub, 2 * bc + 1, axis=2, mode="constant")
+    # the canvas frames of run k hold plate rows ra[k] … ra[k] + h - 1 (cols likewise)
+    run_k = np.full(sub.shape[0], -1)
+    run_k[fk] = run
+    fr = np.flatnonzero(run_k >= 0)
+    off_r = ra[run_k[fr]][:, None] + np.arange(h) >= n_r
+    off_c = ca[run_k[fr]][:, None] + np.arange(w) >= n_c
+    if off_r.any() or off_c.any():
+        sub[fr] *= ~(off_r[:, :, None] | off_c[:, None, :])
     lab, _ = ndimage.label(sub, structure=ndimage.generate_binary_structure(3, 1))
-    return lab[fk, r - ra, c - ca].astype(np.int64)
+    return lab[fk, ri, ci].astype(np.int64)
 
 
 def segment_contacts(frames: Frames, times: np.ndarray, row_pitch_m: float,

@@ -22,6 +22,7 @@ import numpy as np
 
 from gaitlab import __version__
 from gaitlab.errors import GaitlabError, SessionFileError
+from gaitlab.io.chunks import read_rows
 from gaitlab.io.sparse import SparseFrames, to_dense
 from gaitlab.streams import Channel, Role, StreamSpec, parse_info_xml
 
@@ -170,6 +171,31 @@ class RecordedStream:
         scale = self._scale_of(x.dtype) if si else None
         return x if scale is None else x * scale
 
+    def read_channels(self, channels: list[int], start: int | None = None,
+                      stop: int | None = None, si: bool = True) -> np.ndarray:
+        """Channels ``channels`` of samples [start, stop) as a channel-major
+        (len(channels), n) float64 array, decoded, scaled and transposed chunk by chunk
+        in threads (no (n, C) copy of the whole recording; the same values as
+        ``read(...)[:, channels].T``)."""
+        start, stop, _ = slice(start, stop).indices(self.n_samples)
+        stop = max(start, stop)
+        chans = np.asarray(channels, dtype=np.int64)
+        out = np.empty((chans.size, stop - start), np.float64)
+        if self.layout == "sparse" or self.spec.is_string:
+            out[:] = self.read(start, stop, si)[:, chans].T
+            return out
+        ds = self.group["data"]
+        scale = self._scale_of(ds.dtype) if si else None
+        every = chans.size == ds.shape[1] and bool(np.all(chans == np.arange(chans.size)))
+
+        def sink(a: int, b: int, x: np.ndarray) -> None:  # runs in the decoding threads
+            if scale is not None:
+                x = x * scale
+            out[:, a:b] = (x if every else x[:, chans]).T
+
+        read_rows(ds, start, stop, sink=sink)
+        return out
+
     def read_sparse(self, start: int | None = None, stop: int | None = None, si: bool = True
                     ) -> SparseFrames:
         """Frames [start, stop) as sparse points (every sensor-frame whose stored bits are
@@ -185,8 +211,8 @@ class RecordedStream:
         g = self.group
         ptr = self.frame_ptr()[start:stop + 1]
         p0, p1 = int(ptr[0]), int(ptr[-1])
-        sensor = g["point_sensor"][p0:p1]
-        value = g["point_value"][p0:p1]
+        sensor = read_rows(g["point_sensor"], p0, p1)  # chunks decoded in threads
+        value = read_rows(g["point_value"], p0, p1)
         if sensor.size and int(sensor.max()) >= c:
             raise SessionFileError(f"stream '{self.spec.name}': sparse sensor index "
                                    f"{int(sensor.max())} is outside its {c} channels; the file "

@@ -61,3 +61,33 @@ def test_unloaded_frame_sparse_equals_dense() -> None:
     for a in (0, 100, 333):
         d = unloaded_frame(lambda i, j: frames[i:j], a, len(t), 1.0)
         assert d is not None and unloaded_frame(sp.slice, a, len(t), 1.0) == d
+
+
+def reference_labels(f, r, c, shape, br: int, bc: int) -> np.ndarray:
+    """The definition, on the whole block: grow the loaded mask in-plane, label, look up."""
+    from scipy import ndimage
+
+    m = np.zeros(shape, np.uint8)
+    m[f, r, c] = 1
+    m = ndimage.maximum_filter(m, size=(1, 2 * br + 1, 2 * bc + 1), mode="constant")
+    lab, _ = ndimage.label(m, structure=ndimage.generate_binary_structure(3, 1))
+    return lab[f, r, c]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_run_packed_labels_equal_whole_block_labels(seed: int) -> None:
+    from gaitlab.analysis.pressure import _label_sparse
+
+    rng = np.random.default_rng(seed)
+    shape = (90, 40, 12)
+    m = np.zeros(shape, bool)
+    for _ in range(25):  # blobs of many sizes, some at the plate's edges and corners
+        f0, r0, c0 = rng.integers(0, 85), rng.integers(-2, 40), rng.integers(-1, 12)
+        m[f0:f0 + rng.integers(1, 6), max(r0, 0):r0 + rng.integers(1, 9),
+          max(c0, 0):c0 + rng.integers(1, 4)] = True
+    m &= rng.random(shape) < 0.8  # holes
+    f, r, c = np.nonzero(m)
+    for br, bc in ((3, 1), (0, 0), (5, 2)):
+        ref = reference_labels(f, r, c, shape, br, bc)
+        assert ref.max() >= 3
+        np.testing.assert_array_equal(_label_sparse(f, r, c, shape, br, bc), ref)
