@@ -8,6 +8,7 @@ stream's points (schema 2) are appended once per tile, and time stamps are writt
 the whole length. Each minute is its own running bout (the seam cuts one contact).
 
     python3 benchmarks/analysis_speed.py --minutes 60 [--keep path.h5] [--storage]
+    python3 benchmarks/analysis_speed.py --minutes 60 --file path.h5   # re-time a kept file
 
 Prints wall and CPU time (this process and its workers) and peak RSS of the analysis (run
 in a fresh subprocess). ``--storage`` adds a PROTOTYPE measurement, not the recorder's
@@ -170,12 +171,15 @@ def main() -> None:
     ap.add_argument("--minutes", type=int, default=60)
     ap.add_argument("--keep", type=Path)
     ap.add_argument("--storage", action="store_true", help="also run the storage prototype")
+    ap.add_argument("--file", type=Path, help="time this existing file (made with --keep) instead")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
-    path = a.keep or tmp / "long.h5"
-    t0 = time.perf_counter()
-    make_file(path, a.minutes)
-    print(f"file: {path} ({path.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t0:.1f} s")
+    path = a.file or a.keep or tmp / "long.h5"
+    if a.file is None:
+        t0 = time.perf_counter()
+        make_file(path, a.minutes)
+        print(f"file: {path} ({path.stat().st_size / 2**20:.0f} MiB) in "
+              f"{time.perf_counter() - t0:.1f} s")
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True,
                          check=False)

@@ -110,6 +110,9 @@ def _emg_workers(n_channels: int) -> int:
 
 MIN_EMG_S = 1.0  # shorter EMG streams cannot be band-passed forward and backward
 PARALLEL_MIN_S = 120.0  # pressure recordings at least this long are split over 2 processes
+# Share of the frames this process segments; the worker starts ~1.5 s later (fork server,
+# imports, reopening the file), so it gets the smaller part (60-min file: both end together).
+SPLIT_FRACTION = 0.55
 
 
 def _frame_reader(st: RecordedStream) -> Callable[[int, int], Frames]:
@@ -147,7 +150,7 @@ def _pressure_part(path: str, index: int, start: int, stop: int, p: AnalysisPara
 def _pressure_contacts(path: Path, index: int, st: RecordedStream, t: np.ndarray,
                        p: AnalysisParams) -> Contacts:
     """Contacts of a pressure stream. A long recording is cut in two at an unloaded frame
-    near its middle and the second part is segmented in a worker process while this one
+    a little past its middle and the second part is segmented in a worker process while this one
     does the first: same contacts (no contact spans an unloaded frame), half the wall time
     on two cores. Falls back to one process when there is no such frame. The worker comes
     from a fork server (or is spawned), never forked from this process, which may run
@@ -160,7 +163,7 @@ def _pressure_contacts(path: Path, index: int, st: RecordedStream, t: np.ndarray
     dur = float(t[-1] - t[0]) if n > 1 else 0.0
     cut = None
     if dur >= PARALLEL_MIN_S and (os.cpu_count() or 1) > 1:
-        cut = unloaded_frame(read, n // 2, n, p.pressure.threshold_ncm2)
+        cut = unloaded_frame(read, int(n * SPLIT_FRACTION), n, p.pressure.threshold_ncm2)
     if cut is None:
         return contacts_from_blocks(read, t, geo.row_pitch_m, geo.col_pitch_m, p.pressure)
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
@@ -268,9 +271,9 @@ def _emg(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, trials: list
             continue
         # channel-major (a column of an (n, 16) array touches every cache line), float64
         cols = sorted(muscles)
-        raw = st.read_channels(cols, 0, n)
+        raw = st.read_channels(cols, 0, n, dtype=np.float32)  # as stored: half the memory
         filled, bads = _fill_channels(raw, cols, fs, p.emg.max_nan_gap_ms / 1000)
-        del raw  # the filled channels are views of it where they had no NaN
+        del raw  # the channels without NaN are rows of it until they are processed
         params_used[st.spec.name] = _emg_stream(filled, bads, muscles, t, fs, sc, trials, p, res)
     res.parameters["emg_streams"] = params_used
 
@@ -278,9 +281,17 @@ def _emg(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, trials: list
 def _fill_channels(raw: np.ndarray, cols: list[int], fs: float, max_gap_s: float
                    ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
     """NaN repair of a channel-major (len(cols), n) array whose rows are the channels
-    ``cols``, in threads: (filled float64 channels, artefact masks) by channel index."""
+    ``cols``, in threads: (channels, artefact masks) by channel index. A channel with a
+    NaN/inf comes back repaired (float64, :func:`emg.fill_nans`); a clean one as its row of
+    ``raw``, converted to float64 only when it is processed (one channel at a time)."""
+
+    def fill(i: int) -> tuple[np.ndarray, np.ndarray]:
+        if np.isfinite(raw[i]).all():
+            return raw[i], np.zeros(raw.shape[1], dtype=bool)
+        return E.fill_nans(raw[i], fs, max_gap_s)
+
     with ThreadPoolExecutor(_emg_workers(len(cols))) as pool:
-        fills = list(pool.map(lambda i: E.fill_nans(raw[i], fs, max_gap_s), range(len(cols))))
+        fills = list(pool.map(fill, range(len(cols))))
     return ({ci: f[0] for ci, f in zip(cols, fills, strict=True)},
             {ci: f[1] for ci, f in zip(cols, fills, strict=True)})
 
@@ -298,7 +309,7 @@ def _emg_stream(filled: dict[int, np.ndarray], bads: dict[int, np.ndarray],
     cols = sorted(muscles)
     with ThreadPoolExecutor(_emg_workers(len(cols))) as pool:
         if ep.mains_hz == "auto":
-            seg = np.stack([filled[ci][: int(60 * fs)] for ci in cols], axis=1)
+            seg = np.stack([filled[ci][: int(60 * fs)].astype(np.float64) for ci in cols], axis=1)
             mains, notches = E.detect_mains(seg, fs, ep.mains_min_ratio, ep.lowpass_hz)
         elif ep.mains_hz in ("off", None, 0):
             mains, notches = None, []
@@ -310,7 +321,8 @@ def _emg_stream(filled: dict[int, np.ndarray], bads: dict[int, np.ndarray],
         def one(ci: int) -> tuple[dict[str, Any], AnalysisResult]:
             muscle, side = muscles[ci]
             part = AnalysisResult(metrics={}, parameters={}, mvc_windows=res.mvc_windows)
-            x, bad = filled.pop(ci), bads.pop(ci)  # dropped as soon as the channel is done
+            # float64 copy of this channel only; dropped as soon as the channel is done
+            x, bad = filled.pop(ci).astype(np.float64), bads.pop(ci)
             out = _emg_channel(x, bad, t, fs, side, f"{muscle}_{side}", notches, sc, trials, p, part)
             return out, part
 

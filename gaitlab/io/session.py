@@ -172,15 +172,16 @@ class RecordedStream:
         return x if scale is None else x * scale
 
     def read_channels(self, channels: list[int], start: int | None = None,
-                      stop: int | None = None, si: bool = True) -> np.ndarray:
+                      stop: int | None = None, si: bool = True,
+                      dtype: np.dtype | type = np.float64) -> np.ndarray:
         """Channels ``channels`` of samples [start, stop) as a channel-major
-        (len(channels), n) float64 array, decoded, scaled and transposed chunk by chunk
-        in threads (no (n, C) copy of the whole recording; the same values as
-        ``read(...)[:, channels].T``)."""
+        (len(channels), n) array of ``dtype``, decoded, scaled and transposed chunk by
+        chunk in threads (no (n, C) copy of the whole recording; the same values as
+        ``read(...)[:, channels].T.astype(dtype)``)."""
         start, stop, _ = slice(start, stop).indices(self.n_samples)
         stop = max(start, stop)
         chans = np.asarray(channels, dtype=np.int64)
-        out = np.empty((chans.size, stop - start), np.float64)
+        out = np.empty((chans.size, stop - start), dtype)
         if self.layout == "sparse" or self.spec.is_string:
             out[:] = self.read(start, stop, si)[:, chans].T
             return out
