@@ -346,7 +346,7 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
                  p: AnalysisParams, res: AnalysisResult) -> dict[str, Any]:
     ep = p.emg
     out = empty_emg_metrics()
-    bp = E.bandpass(x, fs, ep, notches)
+    bp = E.bandpass_long(x, fs, ep, notches)
     if sc is None or not (sc.bout >= 0).any():
         res.notes[f"emg.{name}"] = "no gait initial contacts to time the bursts against"
         return out
