@@ -114,7 +114,7 @@ def bandpass_long(x: np.ndarray, fs: float, p: EmgParams, notches: list[float] |
     sos = [signal.tf2sos(*signal.iirnotch(f0, p.notch_q, fs=fs)) for f0 in notches]
     sos.append(signal.butter(p.filter_order, [p.highpass_hz, hi], btype="bandpass", fs=fs,
                              output="sos"))
-    out = np.ascontiguousarray(signal.sosfiltfilt(np.vstack(sos), y))
+    out = signal.sosfiltfilt(np.vstack(sos), y)
     # the ends: the separate filters on the mean-removed signal, as bandpass() does
     out[:e] = _filters(y[: 2 * e], fs, p, notches)[:e]
     out[-e:] = _filters(y[-2 * e:], fs, p, notches)[-e:]

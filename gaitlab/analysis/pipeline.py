@@ -367,10 +367,10 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
     cyc = E.assign_bursts(t_r[bursts.on], t_r[bursts.off], ic, ep.assign_pre_ms / 1000,
                           ep.assign_post_ms / 1000, ep.max_burst_stride_frac * stride)
     # cycles with a data dropout in their window are artefact
-    cbad = np.r_[0, np.cumsum(bad[a:b])]
+    ib = np.flatnonzero(bad[a:b])  # dropout samples (few): no full-length cumulative count
     lo = np.searchsorted(t_r, ic - ep.assign_pre_ms / 1000)
     hi = np.searchsorted(t_r, ic + stride * ep.max_burst_stride_frac)
-    dropout = (cbad[hi] - cbad[lo]) > 0
+    dropout = np.searchsorted(ib, hi) > np.searchsorted(ib, lo)
     cyc.reason[dropout] = "EMG dropout (NaN run) in the cycle"
     cyc.onset_s[dropout] = cyc.offset_s[dropout] = np.nan
     cyc.burst[dropout] = -1
@@ -392,9 +392,9 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
     # amplitude: RMS with the baseline noise power removed, over windows chosen without
     # looking at the EMG amplitude (no selection bias): the central amplitude_window_ms of
     # each burst, and the force plateau of each MVC trial (middle plateau_s if no force)
-    noise_pw = float(np.mean(bp[a:b][quiet] ** 2)) if quiet.any() else 0.0
     sq = bp * bp
     del bp
+    noise_pw = float(np.mean(sq[a:b][quiet])) if quiet.any() else 0.0
     cpw = np.empty(sq.size + 1)  # cumulative power, for windowed RMS
     cpw[0] = 0.0
     np.cumsum(sq, out=cpw[1:])
