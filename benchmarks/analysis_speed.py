@@ -2,11 +2,13 @@
 
 The file: a 60 s virtual-athlete run (default athlete plus extra muscles: 16 EMG channels
 at 2 kHz, 128×42 pressure treadmill at 120 Hz) rendered once with the offline writer,
-then tiled in time into an N-minute file: its compressed chunks are copied with
-``write_direct_chunk`` (no re-rendering, no re-compression) and time stamps are written
-for the whole length. Each minute is its own running bout (the seam cuts one contact).
+then tiled in time into an N-minute file: the dense streams' compressed chunks are copied
+with ``write_direct_chunk`` (no re-rendering, no re-compression), the sparse pressure
+stream's points (schema 2) are appended once per tile, and time stamps are written for
+the whole length. Each minute is its own running bout (the seam cuts one contact).
 
     python3 benchmarks/analysis_speed.py --minutes 60 [--keep path.h5] [--storage]
+    python3 benchmarks/analysis_speed.py --minutes 60 --file path.h5   # re-time a kept file
 
 Prints wall and CPU time (this process and its workers) and peak RSS of the analysis (run
 in a fresh subprocess). ``--storage`` adds a PROTOTYPE measurement, not the recorder's
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -65,7 +69,11 @@ def make_file(path: Path, minutes: int, tile_s: float = 60.0) -> None:
                 out.attrs[k] = v
             for dn in ("channel_labels", "channel_units", "clock_offsets", "gaps"):
                 g.copy(dn, out)
-            d, ts = g["data"], g["time_stamps"][:]
+            ts = g["time_stamps"][:]
+            if g.attrs.get("layout", "dense") == "sparse":
+                _tile_sparse(g, out, minutes, tile_s)
+                continue
+            d = g["data"]
             if g.attrs["nominal_srate"] == 0:  # markers: shift per tile
                 labs = d[:, 0]
                 out.create_dataset("time_stamps", data=np.concatenate(
@@ -73,6 +81,7 @@ def make_file(path: Path, minutes: int, tile_s: float = 60.0) -> None:
                 dd = out.create_dataset("data", (labs.size * minutes, 1), dtype=d.dtype,
                                         maxshape=(None, 1))
                 dd[:, 0] = np.tile(labs, minutes)
+                out.attrs["flushed_samples"] = labs.size * minutes  # the tile's mark is 1 tile
                 continue
             n, ch = d.shape
             rows = d.chunks[0]
@@ -89,7 +98,28 @@ def make_file(path: Path, minutes: int, tile_s: float = 60.0) -> None:
             for i in range(minutes):
                 for j, (mask, buf) in enumerate(raw):
                     dd.id.write_direct_chunk((i * n + j * rows, 0), buf, mask)
+            out.attrs["flushed_samples"] = n * minutes
     one.unlink()
+
+
+def _tile_sparse(g: h5py.Group, out: h5py.Group, minutes: int, tile_s: float) -> None:
+    """Sparse stream: the tile's frames repeated ``minutes`` times, chunk-sized appends."""
+    n = g["frame_points"].shape[0]
+    fs = float(g.attrs["nominal_srate"])
+    counts = g["frame_points"][:n]
+    n_pts = int(counts.sum(dtype=np.int64))
+    parts = {k: g[k][:n_pts] for k in ("point_sensor", "point_value")}
+    out.create_dataset("time_stamps", data=1000.0 + np.arange(n * minutes) / fs, maxshape=(None,))
+    for k, x in (("frame_points", counts), *parts.items()):
+        src = g[k]
+        dd = out.create_dataset(k, (0,), dtype=src.dtype, chunks=src.chunks, maxshape=(None,),
+                                compression=src.compression,
+                                compression_opts=src.compression_opts, shuffle=src.shuffle)
+        for _ in range(minutes):
+            a = dd.shape[0]
+            dd.resize(a + x.size, axis=0)
+            dd[a:] = x
+    out.attrs["flushed_samples"] = n * minutes
 
 
 CHILD = """
@@ -141,18 +171,28 @@ def main() -> None:
     ap.add_argument("--minutes", type=int, default=60)
     ap.add_argument("--keep", type=Path)
     ap.add_argument("--storage", action="store_true", help="also run the storage prototype")
+    ap.add_argument("--file", type=Path, help="time this existing file (made with --keep) instead")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
-    path = a.keep or tmp / "long.h5"
-    t0 = time.perf_counter()
-    make_file(path, a.minutes)
-    print(f"file: {path} ({path.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t0:.1f} s")
+    path = a.file or a.keep or tmp / "long.h5"
+    if a.file is None:
+        t0 = time.perf_counter()
+        make_file(path, a.minutes)
+        print(f"file: {path} ({path.stat().st_size / 2**20:.0f} MiB) in "
+              f"{time.perf_counter() - t0:.1f} s")
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True,
                          check=False)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode:
         print(out.stderr[-2000:])
         sys.exit(1)
-    print(json.dumps({"minutes": a.minutes, **json.loads(out.stdout)}))
+    # CPU of the whole process tree (analysis process, fork server, worker), imports included
+    tree = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+    print(json.dumps({"minutes": a.minutes, **json.loads(out.stdout),
+                      "tree_cpu_s_incl_startup": round(tree, 2),
+                      "file_MiB": round(path.stat().st_size / 2**20, 1),
+                      "load_avg_1min": os.getloadavg()[0]}))
     if a.storage:
         print(json.dumps({"prototype_pressure_read_s": storage_prototype(path)}))
 

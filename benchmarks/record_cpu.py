@@ -122,12 +122,20 @@ def record(seconds: float, out: Path, tag: str) -> dict:
 
     raw = 0
     stored = 0
+    per_stream: dict[str, int] = {}  # stored points of sparse streams
     with h5py.File(out, "r") as f:
         for g in f["streams"].values():
-            d = g["data"]
-            if d.dtype.kind != "O":
-                raw += d.size * d.dtype.itemsize
-                stored += d.id.get_storage_size()
+            if g.attrs.get("layout", "dense") == "sparse":  # raw = the dense frames it stands for
+                raw += g["time_stamps"].size * int(g.attrs["channel_count"]) * \
+                    g["point_value"].dtype.itemsize
+                stored += sum(g[k].id.get_storage_size()
+                              for k in ("frame_points", "point_sensor", "point_value"))
+                per_stream[g.attrs["name"]] = g["point_value"].size
+            else:
+                d = g["data"]
+                if d.dtype.kind != "O":
+                    raw += d.size * d.dtype.itemsize
+                    stored += d.id.get_storage_size()
             raw += g["time_stamps"].size * 8
             stored += g["time_stamps"].id.get_storage_size()
     return {
@@ -136,6 +144,7 @@ def record(seconds: float, out: Path, tag: str) -> dict:
         "file_bytes": out.stat().st_size,
         "raw_bytes": raw,
         "compression_ratio": round(raw / max(1, stored), 2),
+        "sparse_points": per_stream,
         "streams": [
             {"name": s.name, "samples": s.samples, "measured_hz": round(s.measured_srate, 1),
              "nominal_hz": s.nominal_srate, "gaps": s.gaps}

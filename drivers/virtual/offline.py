@@ -1,6 +1,6 @@
 """Render a whole virtual-athlete session straight into a session file, without LSL.
 
-The file follows docs/hdf5-schema.md (``gaitlab.session/1``) and is written by the
+The file follows docs/hdf5-schema.md (``gaitlab.session/2``, pressure sparse) and is written by the
 recorder's own SessionWriter. Stream metadata is the info XML of
 :func:`outlets.stream_info`, i.e. exactly what the live simulator publishes; samples
 are the same renderers' output, stamped ``t0 + n / rate`` (markers: ``t0 + model

@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +23,7 @@ from gaitlab.analysis import gait as G
 from gaitlab.analysis import onsets as O
 from gaitlab.analysis import strength as S
 from gaitlab.analysis.params import AnalysisParams
-from gaitlab.analysis.pressure import Contacts, contacts_from_blocks, unloaded_frame
+from gaitlab.analysis.pressure import Contacts, Frames, contacts_from_blocks, unloaded_frame
 from gaitlab.errors import GaitlabError, StreamFormatError
 from gaitlab.io.session import RecordedStream, Session, open_session
 
@@ -67,6 +67,8 @@ def _num(v: Any, nd: int = 2) -> float | None:
 
 def _checked(st: RecordedStream) -> int:
     """Number of usable samples; a one-line error when data and metadata disagree."""
+    if st.layout == "sparse":
+        return st.n_samples  # checks the sparse datasets (one-line error if damaged)
     ds = st.dataset
     if not st.spec.is_string and (ds.ndim != 2 or ds.shape[1] != st.spec.channel_count):
         raise StreamFormatError(
@@ -100,15 +102,27 @@ def _markers(s: Session) -> tuple[np.ndarray, np.ndarray]:
     return t[o], lab[o]
 
 
+def _emg_workers(n_channels: int) -> int:
+    """Threads for the per-channel EMG work: one per core (at most one per channel)."""
+    return max(1, min(n_channels, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
+
+
 MIN_EMG_S = 1.0  # shorter EMG streams cannot be band-passed forward and backward
 PARALLEL_MIN_S = 120.0  # pressure recordings at least this long are split over 2 processes
+# Share of the frames this process segments; the worker starts ~1.5 s later (fork server,
+# imports, reopening the file), so it gets the smaller part (60-min file: both end together).
+SPLIT_FRACTION = 0.55
 
 
-def _frame_reader(st: RecordedStream) -> Callable[[int, int], np.ndarray]:
-    """Frames [a, b) of a pressure stream as (b - a, rows, cols), in N/cm^2. The SI scale
-    is looked up once (per call it costs as much as a small block's read)."""
+def _frame_reader(st: RecordedStream) -> Callable[[int, int], Frames]:
+    """Frames [a, b) of a pressure stream as (b - a, rows, cols), in N/cm^2: the stored
+    points of a sparse stream (schema 2), dense frames otherwise. The SI scale is looked
+    up once (per call it costs as much as a small block's read)."""
     geo = st.spec.geometry
     assert geo is not None  # parse_info_xml guarantees it for pressure streams
+    if st.layout == "sparse":
+        return st.read_sparse
     scale = np.asarray(st.spec.si_scale(), dtype=np.float64)
     ds = st.dataset
 
@@ -136,7 +150,7 @@ def _pressure_part(path: str, index: int, start: int, stop: int, p: AnalysisPara
 def _pressure_contacts(path: Path, index: int, st: RecordedStream, t: np.ndarray,
                        p: AnalysisParams) -> Contacts:
     """Contacts of a pressure stream. A long recording is cut in two at an unloaded frame
-    near its middle and the second part is segmented in a worker process while this one
+    a little past its middle and the second part is segmented in a worker process while this one
     does the first: same contacts (no contact spans an unloaded frame), half the wall time
     on two cores. Falls back to one process when there is no such frame. The worker comes
     from a fork server (or is spawned), never forked from this process, which may run
@@ -149,7 +163,7 @@ def _pressure_contacts(path: Path, index: int, st: RecordedStream, t: np.ndarray
     dur = float(t[-1] - t[0]) if n > 1 else 0.0
     cut = None
     if dur >= PARALLEL_MIN_S and (os.cpu_count() or 1) > 1:
-        cut = unloaded_frame(read, n // 2, n, p.pressure.threshold_ncm2)
+        cut = unloaded_frame(read, int(n * SPLIT_FRACTION), n, p.pressure.threshold_ncm2)
     if cut is None:
         return contacts_from_blocks(read, t, geo.row_pitch_m, geo.col_pitch_m, p.pressure)
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
@@ -239,7 +253,6 @@ def _belt_speed(s: Session) -> float | None:
 
 def _emg(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, trials: list[S.Trial],
          res: AnalysisResult) -> None:
-    ep = p.emg
     params_used: dict[str, Any] = {}
     for st in s.by_role("emg"):
         muscles = st.spec.emg_muscles(p.montage or None)
@@ -256,16 +269,47 @@ def _emg(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, trials: list
                 res.notes.setdefault(f"emg.{m}_{side}", f"EMG stream '{st.spec.name}' holds "
                                      f"{n} samples, under the {MIN_EMG_S:g} s needed to filter")
             continue
-        # channel-major copy: a column of an (n, 16) array touches every cache line
-        raw = np.ascontiguousarray(st.read(0, n).T)
+        # channel-major (a column of an (n, 16) array touches every cache line), float64
         cols = sorted(muscles)
-        filled = {}
-        bads = {}
-        for ci in cols:
-            filled[ci], bads[ci] = E.fill_nans(raw[ci], fs, ep.max_nan_gap_ms / 1000)
-        del raw
+        raw = st.read_channels(cols, 0, n, dtype=np.float32)  # as stored: half the memory
+        filled, bads = _fill_channels(raw, cols, fs, p.emg.max_nan_gap_ms / 1000)
+        del raw  # the channels without NaN are rows of it until they are processed
+        params_used[st.spec.name] = _emg_stream(filled, bads, muscles, t, fs, sc, trials, p, res)
+    res.parameters["emg_streams"] = params_used
+
+
+def _fill_channels(raw: np.ndarray, cols: list[int], fs: float, max_gap_s: float
+                   ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """NaN repair of a channel-major (len(cols), n) array whose rows are the channels
+    ``cols``, in threads: (channels, artefact masks) by channel index. A channel with a
+    NaN/inf comes back repaired (float64, :func:`emg.fill_nans`); a clean one as its row of
+    ``raw``, converted to float64 only when it is processed (one channel at a time)."""
+
+    def fill(i: int) -> tuple[np.ndarray, np.ndarray]:
+        if np.isfinite(raw[i]).all():
+            return raw[i], np.zeros(raw.shape[1], dtype=bool)
+        return E.fill_nans(raw[i], fs, max_gap_s)
+
+    with ThreadPoolExecutor(_emg_workers(len(cols))) as pool:
+        fills = list(pool.map(fill, range(len(cols))))
+    return ({ci: f[0] for ci, f in zip(cols, fills, strict=True)},
+            {ci: f[1] for ci, f in zip(cols, fills, strict=True)})
+
+
+def _emg_stream(filled: dict[int, np.ndarray], bads: dict[int, np.ndarray],
+                muscles: dict[int, tuple[str, str]], t: np.ndarray, fs: float,
+                sc: G.SidedContacts | None, trials: list[S.Trial], p: AnalysisParams,
+                res: AnalysisResult) -> dict[str, Any]:
+    """Every muscle of one EMG stream (``filled``/``bads``: NaN-repaired channels and their
+    artefact masks, emptied as channels are done), channels spread over a thread pool
+    (numpy and scipy.signal release the GIL). Each channel reports into a private result
+    that is merged in channel order, so nothing depends on thread timing. Returns the
+    stream's processing parameters (rate, mains, notches)."""
+    ep = p.emg
+    cols = sorted(muscles)
+    with ThreadPoolExecutor(_emg_workers(len(cols))) as pool:
         if ep.mains_hz == "auto":
-            seg = np.stack([filled[ci][: int(60 * fs)] for ci in cols], axis=1)
+            seg = np.stack([filled[ci][: int(60 * fs)].astype(np.float64) for ci in cols], axis=1)
             mains, notches = E.detect_mains(seg, fs, ep.mains_min_ratio, ep.lowpass_hz)
         elif ep.mains_hz in ("off", None, 0):
             mains, notches = None, []
@@ -273,12 +317,22 @@ def _emg(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, trials: list
             mains = float(ep.mains_hz)
             top = min(ep.lowpass_hz, fs / 2 - 2)
             notches = [mains * k for k in range(1, int(top // mains) + 1)]
-        params_used[st.spec.name] = {"fs_hz": fs, "mains_hz": mains, "notch_hz": notches}
-        for ci in cols:
+
+        def one(ci: int) -> tuple[dict[str, Any], AnalysisResult]:
             muscle, side = muscles[ci]
-            res.metrics["emg"][f"{muscle}_{side}"] = _emg_channel(
-                filled[ci], bads[ci], t, fs, side, f"{muscle}_{side}", notches, sc, trials, p, res)
-    res.parameters["emg_streams"] = params_used
+            part = AnalysisResult(metrics={}, parameters={}, mvc_windows=res.mvc_windows)
+            # float64 copy of this channel only; dropped as soon as the channel is done
+            x, bad = filled.pop(ci).astype(np.float64), bads.pop(ci)
+            out = _emg_channel(x, bad, t, fs, side, f"{muscle}_{side}", notches, sc, trials, p, part)
+            return out, part
+
+        for ci, (out, part) in zip(cols, pool.map(one, cols), strict=True):
+            muscle, side = muscles[ci]
+            res.metrics["emg"][f"{muscle}_{side}"] = out
+            res.notes.update(part.notes)
+            res.emg_cycles.update(part.emg_cycles)
+            res.ensembles.update(part.ensembles)
+    return {"fs_hz": fs, "mains_hz": mains, "notch_hz": notches}
 
 
 def empty_emg_metrics() -> dict[str, Any]:
@@ -292,7 +346,7 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
                  p: AnalysisParams, res: AnalysisResult) -> dict[str, Any]:
     ep = p.emg
     out = empty_emg_metrics()
-    bp = E.bandpass(x, fs, ep, notches)
+    bp = E.bandpass_long(x, fs, ep, notches)
     if sc is None or not (sc.bout >= 0).any():
         res.notes[f"emg.{name}"] = "no gait initial contacts to time the bursts against"
         return out
@@ -313,10 +367,10 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
     cyc = E.assign_bursts(t_r[bursts.on], t_r[bursts.off], ic, ep.assign_pre_ms / 1000,
                           ep.assign_post_ms / 1000, ep.max_burst_stride_frac * stride)
     # cycles with a data dropout in their window are artefact
-    cbad = np.r_[0, np.cumsum(bad[a:b])]
+    ib = np.flatnonzero(bad[a:b])  # dropout samples (few): no full-length cumulative count
     lo = np.searchsorted(t_r, ic - ep.assign_pre_ms / 1000)
     hi = np.searchsorted(t_r, ic + stride * ep.max_burst_stride_frac)
-    dropout = (cbad[hi] - cbad[lo]) > 0
+    dropout = np.searchsorted(ib, hi) > np.searchsorted(ib, lo)
     cyc.reason[dropout] = "EMG dropout (NaN run) in the cycle"
     cyc.onset_s[dropout] = cyc.offset_s[dropout] = np.nan
     cyc.burst[dropout] = -1
@@ -338,10 +392,16 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
     # amplitude: RMS with the baseline noise power removed, over windows chosen without
     # looking at the EMG amplitude (no selection bias): the central amplitude_window_ms of
     # each burst, and the force plateau of each MVC trial (middle plateau_s if no force)
-    noise_pw = float(np.mean(bp[a:b][quiet] ** 2)) if quiet.any() else 0.0
-    cpw = np.r_[0.0, np.cumsum(bp * bp)]
-    env_a = np.sqrt(np.maximum(E.rms_envelope(bp, fs, ep.amplitude_envelope_hz) - noise_pw, 0.0))
+    sq = bp * bp
     del bp
+    noise_pw = float(np.mean(sq[a:b][quiet])) if quiet.any() else 0.0
+    cpw = np.empty(sq.size + 1)  # cumulative power, for windowed RMS
+    cpw[0] = 0.0
+    np.cumsum(sq, out=cpw[1:])
+    env_a = E.power_envelope(sq, fs, ep.amplitude_envelope_hz)
+    del sq
+    env_a -= noise_pw  # in place: sqrt(max(mean square - noise power, 0))
+    np.sqrt(np.maximum(env_a, 0.0, out=env_a), out=env_a)
 
     def rms(i0: np.ndarray, i1: np.ndarray) -> np.ndarray:
         i1 = np.maximum(i1, i0 + 1)

@@ -6,6 +6,10 @@ above the threshold; heel and forefoot blobs separated by an unloaded arch are j
 a small in-plane dilation used only for labelling. Long recordings are processed block by
 block (:func:`contacts_from_blocks`) with contacts that cross a block boundary carried
 into the next block, so the result does not depend on the block size.
+
+Blocks are dense (n, rows, cols) arrays or :class:`gaitlab.io.sparse.SparseFrames` (the
+sparse layout of session files: only the sensors not reading +0.0); both give the same
+contacts, bit for bit.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ import numpy as np
 from scipy import ndimage
 
 from gaitlab.analysis.params import PressureParams
+from gaitlab.io.sparse import SparseFrames
+
+Frames = np.ndarray | SparseFrames
 
 _FIELDS = ("ic", "to", "x", "toe_angle_deg", "medial_shift", "first", "last")
 
@@ -131,36 +138,92 @@ def _loaded_sensors(P: np.ndarray, thr: float
     return f, r, c, val
 
 
+def _loaded_points(sp: SparseFrames, thr: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`_loaded_sensors` of sparse frames: the stored points at or above ``thr``
+    (points are stored in raster order within a frame, so the order is the same)."""
+    keep = sp.value >= thr
+    if sp.value.dtype.kind == "f":
+        keep &= np.isfinite(sp.value)
+    idx = np.flatnonzero(keep)
+    if idx.size == 0:
+        return None
+    f = sp.frame_of_points()[idx]
+    r, c = np.divmod(sp.sensor[idx].astype(np.int64), sp.shape[2])
+    return f, r, c, sp.value[idx]
+
+
+def _n_frames(frames: Frames) -> int:
+    return frames.n_frames if isinstance(frames, SparseFrames) else int(np.shape(frames)[0])
+
+
+def _edge_max(frames: Frames, k: int, r0: int, r1: int, c0: int, c1: int, thr: float) -> float:
+    """Highest sub-threshold value (NaN and ±inf read as 0) of frame ``k`` in rows [r0, r1],
+    cols [c0, c1]; 0 when there is none. Sparse frames: unstored sensors are +0.0."""
+    if not isinstance(frames, SparseFrames):
+        v = _clean(frames[k][r0:r1 + 1, c0:c1 + 1])
+        v = v[v < thr]
+        return v.max() if v.size else 0.0
+    a, b = int(frames.ptr[k]), int(frames.ptr[k + 1])
+    r, c = np.divmod(frames.sensor[a:b].astype(np.int64), frames.shape[2])
+    inb = (r >= r0) & (r <= r1) & (c >= c0) & (c <= c1)
+    v = _clean(frames.value[a:b][inb])
+    v = v[v < thr]
+    zeros = (r1 - r0 + 1) * (c1 - c0 + 1) > int(inb.sum()) and 0.0 < thr
+    if v.size:
+        m = v.max()
+        return max(m, v.dtype.type(0)) if zeros else m
+    return 0.0
+
+
 def _label_sparse(f: np.ndarray, r: np.ndarray, c: np.ndarray, shape: tuple[int, ...],
                   br: int, bc: int) -> np.ndarray:
-    """Blob label (1..n) of each loaded sensor-frame: 6-connected components in (time, row,
-    col) of the loaded mask grown in-plane by a (2·br+1)×(2·bc+1) box.
+    """Blob label (1..n) of each loaded sensor-frame (given in raster order): 6-connected
+    components in (time, row, col) of the loaded mask grown in-plane by a
+    (2·br+1)×(2·bc+1) box.
 
-    Only the loaded part of the block is built: frames without a loaded sensor are left out
-    (one empty frame is kept after each run of loaded frames, so runs stay apart) and rows
-    and columns are cropped to the loaded bounding box plus the growth. Growth is in-plane
-    only, so this is the same labelling as on the whole block, in the same raster order; the
-    box growth is two separable 1-D maximum filters.
+    No component spans a frame without load, so each run of loaded frames is labelled in
+    its own box: the run's loaded bounding box plus the growth, clipped to the plate. The
+    runs are stacked along time in one array as wide as the largest box, an empty frame
+    after each run, and labelled in one ``ndimage.label`` call; canvas cells that lie off
+    the plate (a box clipped at the plate's edge in a wider canvas) are cleared after the
+    growth. Each run keeps its raster order, so the labels are the same numbers as
+    labelling the whole block; the box growth is two separable 1-D maximum filters.
     """
     n_f, n_r, n_c = shape
-    ra, rb = max(int(r.min()) - br, 0), min(int(r.max()) + br + 1, n_r)
-    ca, cb = max(int(c.min()) - bc, 0), min(int(c.max()) + bc + 1, n_c)
     loaded = np.zeros(n_f + 1, bool)
     loaded[f] = True
     keep = loaded[:-1] | np.r_[False, loaded[:-2]]  # loaded frames + one empty one after a run
     fmap = np.cumsum(keep) - 1
     fk = fmap[f]
-    sub = np.zeros((int(keep.sum()), rb - ra, cb - ca), np.uint8)
-    sub[fk, r - ra, c - ca] = 1
+    run_of_frame = np.cumsum(loaded[:-1] & ~np.r_[False, loaded[:-2]]) - 1
+    run = run_of_frame[f]  # points are in frame order: each run's points are contiguous
+    p0 = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+    ra = np.maximum(np.minimum.reduceat(r, p0) - br, 0)
+    rb = np.minimum(np.maximum.reduceat(r, p0) + br + 1, n_r)
+    ca = np.maximum(np.minimum.reduceat(c, p0) - bc, 0)
+    cb = np.minimum(np.maximum.reduceat(c, p0) + bc + 1, n_c)
+    h, w = int((rb - ra).max()), int((cb - ca).max())
+    ri, ci = r - ra[run], c - ca[run]
+    sub = np.zeros((int(keep.sum()), h, w), np.uint8)
+    sub[fk, ri, ci] = 1
     if br:
         sub = ndimage.maximum_filter1d(sub, 2 * br + 1, axis=1, mode="constant")
     if bc:
         sub = ndimage.maximum_filter1d(sub, 2 * bc + 1, axis=2, mode="constant")
+    # the canvas frames of run k hold plate rows ra[k] … ra[k] + h - 1 (cols likewise)
+    run_k = np.full(sub.shape[0], -1)
+    run_k[fk] = run
+    fr = np.flatnonzero(run_k >= 0)
+    off_r = ra[run_k[fr]][:, None] + np.arange(h) >= n_r
+    off_c = ca[run_k[fr]][:, None] + np.arange(w) >= n_c
+    if off_r.any() or off_c.any():
+        sub[fr] *= ~(off_r[:, :, None] | off_c[:, None, :])
     lab, _ = ndimage.label(sub, structure=ndimage.generate_binary_structure(3, 1))
-    return lab[fk, r - ra, c - ca].astype(np.int64)
+    return lab[fk, ri, ci].astype(np.int64)
 
 
-def segment_contacts(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
+def segment_contacts(frames: Frames, times: np.ndarray, row_pitch_m: float,
                      col_pitch_m: float, p: PressureParams | None = None) -> Contacts:
     """Contacts in one block of frames; frame indices are local to the block.
 
@@ -173,7 +236,7 @@ def segment_contacts(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
     return c.take(np.flatnonzero(n_sf >= p.min_sensor_frames))
 
 
-def segment_blobs(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
+def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
                   col_pitch_m: float, p: PressureParams | None = None
                   ) -> tuple[Contacts, np.ndarray]:
     """Every blob of one block (no noise filter), in order of first frame, with its number
@@ -181,17 +244,26 @@ def segment_blobs(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
     too: a contact just starting at a block's last frame is still small there."""
     p = p or PressureParams()
     thr = p.threshold_ncm2
-    P = np.asarray(frames, dtype=np.float32)
-    n_f = P.shape[0]
+    if isinstance(frames, SparseFrames) and thr <= 0:  # unstored zeros would count as loaded
+        frames = frames.to_dense()
+    if isinstance(frames, SparseFrames):
+        P: Frames = frames
+        if P.value.dtype != np.float32:
+            P = SparseFrames(P.shape, P.ptr, P.sensor, P.value.astype(np.float32))
+        shape = P.shape
+    else:
+        P = np.asarray(frames, dtype=np.float32)
+        shape = P.shape
+    n_f = shape[0]
     if n_f == 0:
         return Contacts.empty(), np.empty(0, int)
     br = max(round(p.bridge_mm / 1000 / row_pitch_m / 2), 0)
     bc = max(int(p.bridge_cols), 0)
-    loaded = _loaded_sensors(P, thr)
+    loaded = _loaded_points(P, thr) if isinstance(P, SparseFrames) else _loaded_sensors(P, thr)
     if loaded is None:
         return Contacts.empty(), np.empty(0, int)
     f, r, c, val = loaded
-    lbl = _label_sparse(f, r, c, P.shape, br, bc)
+    lbl = _label_sparse(f, r, c, shape, br, bc)
     val = val.astype(np.float64)
     x = (c + 0.5) * col_pitch_m
     r = r.astype(np.float64)
@@ -230,15 +302,11 @@ def segment_blobs(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
     m_pre = np.zeros(first.size)
     m_post = np.zeros(first.size)
     for i in range(first.size):  # one iteration per contact, not per sample
-        box = np.s_[rmin[i]:rmax[i] + 1, cmin[i]:cmax[i] + 1]
+        box = (int(rmin[i]), int(rmax[i]), int(cmin[i]), int(cmax[i]))
         if first[i] > 0:
-            v = _clean(P[first[i] - 1][box])
-            v = v[v < thr]
-            m_pre[i] = v.max() if v.size else 0.0
+            m_pre[i] = _edge_max(P, int(first[i]) - 1, *box, thr)
         if last[i] < n_f - 1:
-            v = _clean(P[last[i] + 1][box])
-            v = v[v < thr]
-            m_post[i] = v.max() if v.size else 0.0
+            m_post[i] = _edge_max(P, int(last[i]) + 1, *box, thr)
     m_first, m_last = gmax[l0], gmax[l1]
     t = np.asarray(times, dtype=np.float64)
     dt = float(np.median(np.diff(t))) if t.size > 1 else 1.0
@@ -257,7 +325,7 @@ def segment_blobs(frames: np.ndarray, times: np.ndarray, row_pitch_m: float,
 BLOCK_MARGIN = 2  # frames kept before a block's frontier, for the sub-frame IC
 
 
-def block_step(frames: np.ndarray, times: np.ndarray, start: int, frontier: int, final: bool,
+def block_step(frames: Frames, times: np.ndarray, start: int, frontier: int, final: bool,
                row_pitch_m: float, col_pitch_m: float, p: PressureParams,
                must_advance: bool = True) -> tuple[Contacts, int]:
     """One step of block-wise segmentation, shared by the offline reader and the live tracker.
@@ -271,7 +339,7 @@ def block_step(frames: np.ndarray, times: np.ndarray, start: int, frontier: int,
     and the frontier moves to the block's end; the live tracker instead grows its block.
     """
     c, n_sf = segment_blobs(frames, times, row_pitch_m, col_pitch_m, p)
-    end = start + int(np.shape(frames)[0])
+    end = start + _n_frames(frames)
     g_first, g_last = c.first + start, c.last + start
     if final:
         new_frontier = end
@@ -289,7 +357,7 @@ def block_step(frames: np.ndarray, times: np.ndarray, start: int, frontier: int,
     return part, new_frontier
 
 
-def contacts_from_blocks(read: Callable[[int, int], np.ndarray], times: np.ndarray,
+def contacts_from_blocks(read: Callable[[int, int], Frames], times: np.ndarray,
                          row_pitch_m: float, col_pitch_m: float,
                          p: PressureParams | None = None, block_frames: int | None = None,
                          start: int = 0, stop: int | None = None) -> Contacts:
@@ -324,14 +392,20 @@ def contacts_from_blocks(read: Callable[[int, int], np.ndarray], times: np.ndarr
     return Contacts.concat(parts)
 
 
-def unloaded_frame(read: Callable[[int, int], np.ndarray], start: int, stop: int,
+def unloaded_frame(read: Callable[[int, int], Frames], start: int, stop: int,
                    thr: float, step: int = 48) -> int | None:
     """First frame in [start, stop) with no finite sensor at or above ``thr`` (a flight
     phase or an empty belt): a safe place to cut a recording. None if there is none."""
     for a in range(int(start), int(stop), step):
         b = min(a + step, int(stop))
-        x = np.asarray(read(a, b), dtype=np.float32).reshape(b - a, -1)
-        hit = ((x >= thr) & np.isfinite(x)).any(axis=1)
+        x = read(a, b)
+        if isinstance(x, SparseFrames):
+            v = x.value.astype(np.float32)
+            ok = (v >= thr) & np.isfinite(v)
+            hit = np.bincount(x.frame_of_points()[ok], minlength=b - a) > 0
+        else:
+            x = np.asarray(x, dtype=np.float32).reshape(b - a, -1)
+            hit = ((x >= thr) & np.isfinite(x)).any(axis=1)
         if not hit.all():
             return a + int(np.argmin(hit))
     return None

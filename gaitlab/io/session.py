@@ -1,4 +1,8 @@
-"""Reading gaitlab session files (schema ``gaitlab.session/1``, docs/hdf5-schema.md).
+"""Reading gaitlab session files (schemas ``gaitlab.session/1`` and ``/2``, docs/hdf5-schema.md).
+
+Schema 2 stores pressure-treadmill streams sparse (``layout = "sparse"``);
+:meth:`RecordedStream.read` still returns dense frames, :meth:`RecordedStream.read_sparse`
+gives the stored points (and builds them from dense frames for schema-1 files).
 
 The reader opens finished and interrupted recordings alike: a file left by a killed
 recorder still carries the HDF5 "open for write" flag and opens only in SWMR read
@@ -18,10 +22,12 @@ import numpy as np
 
 from gaitlab import __version__
 from gaitlab.errors import GaitlabError, SessionFileError
+from gaitlab.io.chunks import read_rows
+from gaitlab.io.sparse import SparseFrames, to_dense
 from gaitlab.streams import Channel, Role, StreamSpec, parse_info_xml
 
-SCHEMA = "gaitlab.session/1"
-SCHEMA_MAJOR = SCHEMA.rsplit("/", 1)[1]
+SCHEMA = "gaitlab.session/2"
+SCHEMA_MAJORS = ("1", "2")  # schema 1 (all dense) is still read
 
 
 def _str(v: Any) -> str:
@@ -60,18 +66,47 @@ class RecordedStream:
     key: str
     spec: StreamSpec
     group: h5py.Group = field(repr=False)
+    _ptr: tuple[int, np.ndarray] | None = field(default=None, init=False, repr=False)
+    _si: np.ndarray | None = field(default=None, init=False, repr=False)
 
     @property
     def role(self) -> Role:
         return self.spec.role
 
     @property
+    def layout(self) -> str:
+        """``"sparse"`` (schema 2 pressure streams) or ``"dense"``."""
+        return _str(self.group.attrs.get("layout", "dense"))
+
+    @property
     def n_samples(self) -> int:
         """Samples safely on disk: the datasets' length, capped by the recorder's
-        ``flushed_samples`` mark (rows past it may be unwritten after a crash or full disk)."""
+        ``flushed_samples`` mark (rows past it may be unwritten after a crash or full disk)
+        and, for the sparse layout, by the frames whose points are all on disk."""
         n = int(self.group["time_stamps"].shape[0])
         mark = self.group.attrs.get("flushed_samples")
-        return n if mark is None else min(n, int(mark))
+        n = n if mark is None else min(n, int(mark))
+        if self.layout == "sparse":
+            n = min(n, len(self.frame_ptr()) - 1)
+        return n
+
+    def frame_ptr(self) -> np.ndarray:
+        """Sparse layout: (frames + 1,) int64 offsets of each frame's first point (CSR
+        pointer, the cumulative sum of ``frame_points``), cut at the last frame whose points
+        are all on disk. Read once and cached."""
+        g = self.group
+        for k in ("frame_points", "point_sensor", "point_value"):
+            if k not in g or g[k].ndim != 1:
+                raise SessionFileError(f"stream '{self.spec.name}': sparse layout without a 1-D "
+                                       f"'{k}' dataset; the file is damaged")
+        n = int(g["frame_points"].shape[0])
+        if self._ptr is None or self._ptr[0] != n:
+            ptr = np.zeros(n + 1, np.int64)
+            np.cumsum(g["frame_points"][:n], out=ptr[1:])
+            n_pts = min(int(g["point_sensor"].shape[0]), int(g["point_value"].shape[0]))
+            whole = int(np.searchsorted(ptr, n_pts, side="right")) - 1
+            self._ptr = (n, ptr[: whole + 1])
+        return self._ptr[1]
 
     @property
     def time_stamps(self) -> np.ndarray:
@@ -102,26 +137,91 @@ class RecordedStream:
 
     @property
     def dataset(self) -> h5py.Dataset:
-        """The raw ``data`` dataset, for block-wise reading of long recordings
-        (rows from ``n_samples`` on are not guaranteed after a crash)."""
+        """The raw dense ``data`` dataset, for block-wise reading of long recordings
+        (rows from ``n_samples`` on are not guaranteed after a crash). Sparse streams have
+        none: use :meth:`read` or :meth:`read_sparse`."""
+        if self.layout == "sparse":
+            raise SessionFileError(f"stream '{self.spec.name}' is stored sparse (no dense 'data' "
+                                   "dataset); read it with read() or read_sparse()")
         return self.group["data"]
+
+    def _scale_of(self, dtype: np.dtype) -> np.ndarray | None:
+        """Per-channel factor to SI in the dtype the product should have; None if all 1."""
+        if self._si is None:  # looked up once: 5,376 pressure channels take ~0.06 s
+            self._si = np.asarray(self.spec.si_scale(), dtype=np.float64)
+        scale = self._si
+        if not np.any(scale != 1.0):
+            return None
+        return scale.astype(dtype if dtype.kind == "f" else np.float64)
 
     def read(self, start: int | None = None, stop: int | None = None, si: bool = True) -> np.ndarray:
         """Samples [start, stop) as an (n, C) array; scaled to SI units (V, N, m) when ``si``.
 
         Pressure stays in N/cm^2 (kPa and Pa sources are converted to it). String
-        streams come back as an array of Python str.
+        streams come back as an array of Python str. Sparse streams come back dense.
         """
-        ds = self.group["data"]
         start, stop, _ = slice(start, stop).indices(self.n_samples)
+        if self.layout == "sparse":
+            sp = self.read_sparse(start, stop, si)
+            return to_dense(sp.ptr, sp.sensor, sp.value, self.spec.channel_count)
+        ds = self.group["data"]
         if self.spec.is_string:
             return ds.asstr()[start:stop]
         x = ds[start:stop]
-        if si:
-            scale = np.asarray(self.spec.si_scale(), dtype=np.float64)
-            if np.any(scale != 1.0):
-                x = x * scale.astype(x.dtype if x.dtype.kind == "f" else np.float64)
-        return x
+        scale = self._scale_of(x.dtype) if si else None
+        return x if scale is None else x * scale
+
+    def read_channels(self, channels: list[int], start: int | None = None,
+                      stop: int | None = None, si: bool = True,
+                      dtype: np.dtype | type = np.float64) -> np.ndarray:
+        """Channels ``channels`` of samples [start, stop) as a channel-major
+        (len(channels), n) array of ``dtype``, decoded, scaled and transposed chunk by
+        chunk in threads (no (n, C) copy of the whole recording; the same values as
+        ``read(...)[:, channels].T.astype(dtype)``)."""
+        start, stop, _ = slice(start, stop).indices(self.n_samples)
+        stop = max(start, stop)
+        chans = np.asarray(channels, dtype=np.int64)
+        out = np.empty((chans.size, stop - start), dtype)
+        if self.layout == "sparse" or self.spec.is_string:
+            out[:] = self.read(start, stop, si)[:, chans].T
+            return out
+        ds = self.group["data"]
+        scale = self._scale_of(ds.dtype) if si else None
+        every = chans.size == ds.shape[1] and bool(np.all(chans == np.arange(chans.size)))
+
+        def sink(a: int, b: int, x: np.ndarray) -> None:  # runs in the decoding threads
+            if scale is not None:
+                x = x * scale
+            out[:, a:b] = (x if every else x[:, chans]).T
+
+        read_rows(ds, start, stop, sink=sink)
+        return out
+
+    def read_sparse(self, start: int | None = None, stop: int | None = None, si: bool = True
+                    ) -> SparseFrames:
+        """Frames [start, stop) as sparse points (every sensor-frame whose stored bits are
+        not all zero), shaped (n, rows, cols) for pressure streams, else (n, 1, C).
+        A dense (schema 1) stream is read dense and converted."""
+        start, stop, _ = slice(start, stop).indices(self.n_samples)
+        stop = max(start, stop)
+        geo = self.spec.geometry
+        c = self.spec.channel_count
+        shape = (stop - start, geo.rows, geo.cols) if geo is not None else (stop - start, 1, c)
+        if self.layout != "sparse":
+            return SparseFrames.from_dense(self.read(start, stop, si).reshape(shape))
+        g = self.group
+        ptr = self.frame_ptr()[start:stop + 1]
+        p0, p1 = int(ptr[0]), int(ptr[-1])
+        sensor = read_rows(g["point_sensor"], p0, p1)  # chunks decoded in threads
+        value = read_rows(g["point_value"], p0, p1)
+        if sensor.size and int(sensor.max()) >= c:
+            raise SessionFileError(f"stream '{self.spec.name}': sparse sensor index "
+                                   f"{int(sensor.max())} is outside its {c} channels; the file "
+                                   "is damaged")
+        scale = self._scale_of(value.dtype) if si else None
+        if scale is not None:  # the same products as the dense read, point by point
+            value = value * (scale[0] if np.ptp(scale) == 0 else scale[sensor])
+        return SparseFrames(shape, ptr - p0, sensor, value)
 
 
 def _spec_of(g: h5py.Group) -> StreamSpec:
@@ -226,7 +326,7 @@ def open_session(path: str | Path, mode: str = "r") -> Session:
     if not schema.startswith("gaitlab.session/"):
         f.close()
         raise SessionFileError(f"{p}: HDF5 but not a gaitlab session (no 'schema' attribute)")
-    if schema.rsplit("/", 1)[1] != SCHEMA_MAJOR:
+    if schema.rsplit("/", 1)[1] not in SCHEMA_MAJORS:
         f.close()
         raise SessionFileError(
             f"{p}: session schema {schema} is not supported by gaitlab {__version__}; upgrade gaitlab"

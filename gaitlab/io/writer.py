@@ -1,4 +1,7 @@
-"""Writing gaitlab session files (schema ``gaitlab.session/1``) crash-safely.
+"""Writing gaitlab session files (schema ``gaitlab.session/2``) crash-safely.
+
+Pressure-treadmill streams are stored sparse (``layout = "sparse"``: only the sensors that
+do not read +0.0, see :mod:`gaitlab.io.sparse`), every other stream dense as in schema 1.
 
 The file is opened with ``libver="latest"`` and switched to SWMR mode right after the
 root attributes are written. From then on every object is only appended to and the
@@ -29,9 +32,10 @@ import pylsl
 from gaitlab import __version__
 from gaitlab.athlete import Profile
 from gaitlab.errors import GaitlabError, RecordingError, SessionFileError
+from gaitlab.io.sparse import sensor_dtype, to_sparse
 from gaitlab.streams import parse_info_xml
 
-SCHEMA = "gaitlab.session/1"
+SCHEMA = "gaitlab.session/2"
 
 #: LSL channel_format -> numpy dtype (None: variable-length UTF-8 string)
 LSL_DTYPES: dict[str, np.dtype | None] = {
@@ -47,6 +51,8 @@ LSL_DTYPES: dict[str, np.dtype | None] = {
 STR_DTYPE = h5py.string_dtype("utf-8")
 CHUNK_MAX_BYTES = 1 << 20  # 1 MiB
 CHUNK_MIN_BYTES = 16 << 10  # 16 KiB
+POINT_CHUNK = 1 << 15  # sparse layout: points per chunk (128 KiB of float32 values)
+COMPRESSION = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
 
 
 def chunk_rows(row_bytes: int, srate: float) -> int:
@@ -91,6 +97,11 @@ class StreamHeader:
     units: tuple[str, ...]
     first_seen_lsl_time: float
     metadata_error: str = ""
+
+
+def is_sparse(header: StreamHeader) -> bool:
+    """Streams stored in the sparse layout: numeric pressure-treadmill streams."""
+    return header.role == "pressure" and LSL_DTYPES.get(header.channel_format) is not None
 
 
 def safe_key(name: str) -> str:
@@ -141,6 +152,14 @@ def _raw_header(xml: str, first_seen: float, error: str) -> StreamHeader:
 
 
 
+def _extend(ds: h5py.Dataset, x: np.ndarray) -> None:
+    """Append ``x`` to a 1-D resizable dataset."""
+    if len(x):
+        start = ds.shape[0]
+        ds.resize(start + len(x), axis=0)
+        ds[start:] = x
+
+
 class StreamWriter:
     """The datasets of one ``/streams/<key>`` group; appends whole blocks."""
 
@@ -159,16 +178,29 @@ class StreamWriter:
         group.create_dataset("channel_labels", data=list(header.labels), dtype=STR_DTYPE)
         group.create_dataset("channel_units", data=list(header.units), dtype=STR_DTYPE)
         srate = header.nominal_srate
+        self.sparse = is_sparse(header)
+        group.attrs["layout"] = "sparse" if self.sparse else "dense"
         if self.dtype is None:
             rows = 256
             self.data = group.create_dataset(
                 "data", shape=(0, c), maxshape=(None, c), chunks=(rows, c), dtype=STR_DTYPE
             )
+        elif self.sparse:
+            rows = chunk_rows(c * self.dtype.itemsize, srate)  # the recorder's block size
+            self.frame_points = group.create_dataset(
+                "frame_points", shape=(0,), maxshape=(None,), dtype="<u4",
+                chunks=(chunk_rows(4, srate),), fillvalue=0, **COMPRESSION)
+            self.point_sensor = group.create_dataset(
+                "point_sensor", shape=(0,), maxshape=(None,), dtype=sensor_dtype(c),
+                chunks=(POINT_CHUNK,), **COMPRESSION)
+            self.point_value = group.create_dataset(
+                "point_value", shape=(0,), maxshape=(None,), dtype=self.dtype,
+                chunks=(POINT_CHUNK,), **COMPRESSION)
         else:
             rows = chunk_rows(c * self.dtype.itemsize, srate)
             self.data = group.create_dataset(
                 "data", shape=(0, c), maxshape=(None, c), chunks=(rows, c), dtype=self.dtype,
-                compression="gzip", compression_opts=1, shuffle=True,
+                **COMPRESSION,
             )
         self.chunk_rows = rows
         self.time_stamps = group.create_dataset(
@@ -203,8 +235,15 @@ class StreamWriter:
         if n == 0:
             return
         start = self.n_samples
-        self.data.resize(start + n, axis=0)
-        self.data[start:] = data
+        if self.sparse:
+            counts, sensor, value = to_sparse(np.asarray(data, dtype=self.dtype),
+                                              self.header.channel_count)
+            _extend(self.point_sensor, sensor)
+            _extend(self.point_value, value)
+            _extend(self.frame_points, counts)
+        else:
+            self.data.resize(start + n, axis=0)
+            self.data[start:] = data
         self.time_stamps.resize(start + n, axis=0)
         self.time_stamps[start:] = time_stamps
 
