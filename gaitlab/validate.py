@@ -15,6 +15,8 @@ TOLERANCES: dict[str, tuple[float, str]] = {
     "gait.cadence_spm": (1.0, "abs"),
     "gait.step_width_cm.mean": (0.5, "abs"),
     "gait.crossover_pct": (3.0, "abs"),
+    "gait.foot_progression_deg.L": (2.0, "abs"),
+    "gait.foot_progression_deg.R": (2.0, "abs"),
     "emg.GMED_L.onset_ms.mean": (15.0, "abs"),
     "emg.GMED_R.onset_ms.mean": (15.0, "abs"),
     "strength.hip_abduction.L.peak_force_N": (0.02, "rel"),

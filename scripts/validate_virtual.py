@@ -35,6 +35,8 @@ COLUMNS = [
     ("gait.crossover_pct", "crossover %"),
     ("gait.contact_time_ms.L", "CT L ms"),
     ("gait.contact_time_ms.R", "CT R ms"),
+    ("gait.foot_progression_deg.L", "FPA L deg"),
+    ("gait.foot_progression_deg.R", "FPA R deg"),
     ("emg.GMED_L.onset_ms.mean", "GMED_L onset ms"),
     ("emg.GMED_R.onset_ms.mean", "GMED_R onset ms"),
     ("emg.TFL_R.onset_ms.mean", "TFL_R onset ms"),

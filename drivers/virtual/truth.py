@@ -51,6 +51,8 @@ def gait_metrics(model: SessionModel) -> dict[str, Any]:
         "crossover_pct": _f(100 * np.mean(widths <= 0)) if widths.size else None,
         "step_width_index_pct": _f(widths.mean() / leg_cm * 100) if widths.size else None,
         "contact_time_ms": {s: _f(tc[s].mean()) if tc[s].size else None for s in SIDES},
+        # the model places every footprint at the same toe-out angle on both sides
+        "foot_progression_deg": {s: _f(np.degrees(model.progression_rad)) for s in SIDES},
     }
 
 

@@ -135,7 +135,7 @@ def contacts_from_events(times: np.ndarray, labels: np.ndarray, max_contact_s: f
     ic, to, side = np.concatenate(ics), np.concatenate(tos), np.concatenate(sides)
     o = np.argsort(ic, kind="stable")
     nan = np.full(ic.size, np.nan)
-    c = Contacts(ic[o], to[o], nan, nan, nan, np.full(ic.size, -1), np.full(ic.size, -1))
+    c = Contacts(ic[o], to[o], nan, nan, nan, np.full(ic.size, -1), np.full(ic.size, -1), nan)
     return c, side[o]
 
 
@@ -178,7 +178,7 @@ def contacts_from_force(t: np.ndarray, fz: np.ndarray, copx: np.ndarray | None,
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.where(sw > 0, swx / sw, np.nan)
     nan = np.full(starts.size, np.nan)
-    return Contacts(ic, to, x, nan, nan, starts, ends)
+    return Contacts(ic, to, x, nan, nan, starts, ends, np.full(ic.size, np.nan))
 
 
 def _num(v: float | np.floating | None, nd: int = 3) -> float | None:
@@ -193,7 +193,8 @@ def gait_metrics(sc: SidedContacts, leg_length_m: float | None, source: str) -> 
     inb = (bout >= 0) & (side != UNKNOWN)
     out: dict[str, Any] = {"source": source, "n_steps": int(inb.sum()), "cadence_spm": None,
                            "step_width_cm": {"mean": None, "sd": None}, "crossover_pct": None,
-                           "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None}}
+                           "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None},
+                           "foot_progression_deg": {"L": None, "R": None}}
     if not inb.any():
         return out
     bi = bout[inb]
@@ -219,6 +220,11 @@ def gait_metrics(sc: SidedContacts, leg_length_m: float | None, source: str) -> 
     for code, name in ((LEFT, "L"), (RIGHT, "R")):
         v = ct[(sd == code) & np.isfinite(ct)]
         out["contact_time_ms"][name] = _num(v.mean(), 2) if v.size else None
+    # toe-out positive on both sides: the right foot's axis as is, the left foot's mirrored
+    fpa = np.where(sd == RIGHT, 1.0, -1.0) * c.axis_deg[inb]
+    for code, name in ((LEFT, "L"), (RIGHT, "R")):
+        v = fpa[(sd == code) & np.isfinite(fpa)]
+        out["foot_progression_deg"][name] = _num(v.mean(), 2) if v.size else None
     return out
 
 

@@ -22,6 +22,7 @@ class PressureParams:
     min_contact_ms: float = 80.0  # shorter blobs are noise
     max_contact_ms: float = 600.0  # longer contacts are standing/walking, not running
     min_sensor_frames: int = 20  # smaller blobs are noise
+    belt_speed_mps: float | None = None  # set from the session; the footprint axis needs it
 
 
 @dataclass

@@ -6,6 +6,7 @@ calls is a pure function over arrays and sampling rates.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
 import os
 from collections.abc import Callable
@@ -53,7 +54,8 @@ def empty_metrics() -> dict[str, Any]:
         "schema": METRICS_SCHEMA,
         "gait": {"source": None, "n_steps": None, "cadence_spm": None,
                  "step_width_cm": {"mean": None, "sd": None}, "crossover_pct": None,
-                 "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None}},
+                 "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None},
+                 "foot_progression_deg": {"L": None, "R": None}},
         "emg": {},
         "strength": {"hip_abduction": {
             s: {"peak_force_N": None, "trials_N": [], "torque_Nm_per_kg": None, "cv_pct": None}
@@ -187,6 +189,8 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
     if pres:
         st = pres[0]
         t = st.times()[:_checked(st)]
+        p = dataclasses.replace(p, pressure=dataclasses.replace(p.pressure,
+                                                                belt_speed_mps=_belt_speed(s)))
         c = _pressure_contacts(s.path, 0, st, t, p)
         sc = G.side_contacts(c, p.pressure, p.sides)
         src = "pressure"

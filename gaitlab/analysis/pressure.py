@@ -20,12 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from gaitlab.analysis.footprint import belt_footprint, foot_progression_angle
 from gaitlab.analysis.params import PressureParams
 from gaitlab.io.sparse import SparseFrames
 
 Frames = np.ndarray | SparseFrames
 
-_FIELDS = ("ic", "to", "x", "toe_angle_deg", "medial_shift", "first", "last")
+_FIELDS = ("ic", "to", "x", "toe_angle_deg", "medial_shift", "first", "last", "axis_deg")
 
 
 @dataclass
@@ -42,6 +43,12 @@ class Contacts:
     (+ = toward the runner's right). A running foot pushes off medially over the first
     metatarsal head and hallux, so it is > 0 for a LEFT foot and < 0 for a RIGHT foot.
     NaN when the contact has too few frames or no sources give a placement.
+
+    ``axis_deg`` is the foot's long axis (heel centre → forefoot centre of the geometric
+    footprint in the belt's frame, :mod:`gaitlab.analysis.footprint`) against the direction
+    of travel, + when the forefoot lies toward the runner's right. It is the foot
+    progression angle of a right foot and minus that of a left one. NaN without a belt
+    speed (``PressureParams.belt_speed_mps``), from a force plate or events.
     """
 
     ic: np.ndarray  # initial contact, sub-frame (NaN when the contact starts before the data)
@@ -51,11 +58,12 @@ class Contacts:
     medial_shift: np.ndarray  # late- minus mid-stance COP x (m), + for a left foot's push-off
     first: np.ndarray  # first frame index (global)
     last: np.ndarray  # last frame index (global)
+    axis_deg: np.ndarray  # footprint long axis, + forefoot toward the right (see above)
 
     @classmethod
     def empty(cls) -> Contacts:
         z = np.empty(0)
-        return cls(z, z, z, z, z, np.empty(0, int), np.empty(0, int))
+        return cls(z, z, z, z, z, np.empty(0, int), np.empty(0, int), z)
 
     @classmethod
     def concat(cls, parts: list[Contacts]) -> Contacts:
@@ -292,6 +300,7 @@ def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
     # forward = decreasing row: dx/dforward = -dx_drow / row_pitch
     toe = np.degrees(np.arctan(-dx_drow / row_pitch_m))
     n_sf = np.add.reduceat(np.diff(np.r_[g0, key.size]), l0)
+    axis = _footprint_axis(lbl, f, r, c, times, first, p.belt_speed_mps, row_pitch_m, col_pitch_m)
     shift = _gait_line_shift(sp, spx, g_f, l0, first, last)
 
     # column / row extent of each contact, to look at the frames just outside it
@@ -317,9 +326,24 @@ def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
     to = _crossing(thr, m_post, m_last, t_post, tl)
     ic = np.where(first > 0, ic, np.nan)
     to = np.where(last < n_f - 1, to, np.nan)
-    out = Contacts(ic, to, xc, toe, shift, first.astype(int), last.astype(int))
+    out = Contacts(ic, to, xc, toe, shift, first.astype(int), last.astype(int), axis)
     order_t = np.argsort(first, kind="stable")
     return out.take(order_t), n_sf[order_t]
+
+
+def _footprint_axis(lbl: np.ndarray, f: np.ndarray, r: np.ndarray, c: np.ndarray,
+                    times: np.ndarray, first: np.ndarray, belt_speed_mps: float | None,
+                    row_pitch_m: float, col_pitch_m: float) -> np.ndarray:
+    """Long-axis angle per label (labels contiguous in ``lbl``), + forefoot toward the right."""
+    if not belt_speed_mps or not np.isfinite(belt_speed_mps):
+        return np.full(first.size, np.nan)
+    cid = np.cumsum(np.r_[0, lbl[1:] != lbl[:-1]])
+    t = np.asarray(times, dtype=np.float64)
+    # every point is loaded (>= threshold): the footprint is the set of belt cells it covers
+    fid, fr, fc, _ = belt_footprint(cid, t[f], r, c, np.ones(r.size), t[first], belt_speed_mps,
+                                    row_pitch_m)
+    return foot_progression_angle(fr, fc, np.ones(fr.size), fid, np.ones(first.size),
+                                  row_pitch_m, col_pitch_m)
 
 
 BLOCK_MARGIN = 2  # frames kept before a block's frontier, for the sub-frame IC

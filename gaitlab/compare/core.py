@@ -53,9 +53,10 @@ def flatten(metrics: dict[str, Any], extras: dict[str, Any] | None = None) -> di
                                  "n": None if n_steps is None else max(n_steps - 1, 0)}
     out["gait.crossover_pct"] = {"value": _f(g.get("crossover_pct")), "sd": None,
                                  "n": None if n_steps is None else max(n_steps - 1, 0)}
-    ct = g.get("contact_time_ms") or {}
-    for s in ("L", "R"):
-        out[f"gait.contact_time_ms.{s}"] = {"value": _f(ct.get(s)), "sd": None, "n": None}
+    for key in ("contact_time_ms", "foot_progression_deg"):
+        per_side = g.get(key) or {}
+        for s in ("L", "R"):
+            out[f"gait.{key}.{s}"] = {"value": _f(per_side.get(s)), "sd": None, "n": None}
     st = (metrics.get("strength") or {}).get("hip_abduction") or {}
     for s in ("L", "R"):
         side = st.get(s) or {}

@@ -59,6 +59,8 @@ def metric_defs(cadence_target: tuple[float, float] = CADENCE_TARGET) -> list[Me
                   note="no MDC found; judged against binomial within-session noise"),
         MetricDef("gait.contact_time_ms.L", "Contact time L", "ms", "none"),
         MetricDef("gait.contact_time_ms.R", "Contact time R", "ms", "none"),
+        MetricDef("gait.foot_progression_deg.L", "Foot progression angle L (toe-out +)", "deg", "none"),
+        MetricDef("gait.foot_progression_deg.R", "Foot progression angle R (toe-out +)", "deg", "none"),
     ]
     for side in ("L", "R"):
         defs.append(MetricDef(f"emg.GMED_{side}.onset_ms", f"GMED {side} onset re IC", "ms", "down",

@@ -17,7 +17,7 @@ from gaitlab.analysis.cli import analyze
 
 CONTRACT_KEYS = {
     "gait": {"source", "n_steps", "cadence_spm", "step_width_cm", "crossover_pct",
-             "step_width_index_pct", "contact_time_ms"},
+             "step_width_index_pct", "contact_time_ms", "foot_progression_deg"},
     "emg_muscle": {"onset_ms", "offset_ms", "n_cycles", "peak_pct_mvc"},
     "strength_side": {"peak_force_N", "trials_N", "torque_Nm_per_kg", "cv_pct"},
 }
@@ -27,7 +27,7 @@ def _contract_complete(m: dict) -> None:
     assert m["schema"] == "gaitlab.metrics/1"
     assert set(m["gait"]) == CONTRACT_KEYS["gait"]
     assert set(m["gait"]["step_width_cm"]) == {"mean", "sd"}
-    assert set(m["gait"]["contact_time_ms"]) == {"L", "R"}
+    assert set(m["gait"]["contact_time_ms"]) == set(m["gait"]["foot_progression_deg"]) == {"L", "R"}
     for e in m["emg"].values():
         assert set(e) == CONTRACT_KEYS["emg_muscle"]
         assert set(e["onset_ms"]) == set(e["offset_ms"]) == {"mean", "sd"}
