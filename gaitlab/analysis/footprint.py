@@ -106,25 +106,65 @@ def belt_footprint(contact: np.ndarray, t: np.ndarray, rows: np.ndarray, cols: n
     if not np.isfinite(belt_speed_mps) or row_pitch_m <= 0:
         raise GaitlabError(f"footprint: belt speed {belt_speed_mps} m/s, row pitch {row_pitch_m} m;"
                            " give the treadmill's belt speed and geometry")
-    t_ic = np.asarray(t_ic, dtype=np.float64).reshape(-1)
-    c = contact.astype(np.int64)
-    shift = np.rint(belt_speed_mps * (t - t_ic[c]) / row_pitch_m)
-    ok = np.isfinite(shift) & np.isfinite(values)
-    rb = rows[ok].astype(np.int64) - shift[ok].astype(np.int64)
-    c, cl, v = c[ok], cols[ok].astype(np.int64), values[ok].astype(np.float64)
+    ok, rb = _belt_rows(contact, t, rows, t_ic, belt_speed_mps, row_pitch_m)
+    ok &= np.isfinite(values)
+    rb = rb[ok]
+    c, cl, v = contact[ok].astype(np.int64), cols[ok].astype(np.int64), values[ok].astype(np.float64)
     if c.size == 0:
         e = np.empty(0, np.int64)
         return e, e, e, np.empty(0)
-    r0 = rb.min()
-    ncol = int(cl.max()) + 1
-    nrow = int(rb.max() - r0) + 1
-    key = (c * nrow + (rb - r0)) * ncol + cl
-    uk, inv = np.unique(key, return_inverse=True)
-    peak = np.full(uk.size, -np.inf)
+    cid, row, col, inv = _cells(c, rb, cl)
+    peak = np.full(cid.size, -np.inf)
     np.maximum.at(peak, inv, v)
-    cell, col = np.divmod(uk, ncol)
-    cid, row = np.divmod(cell, nrow)
-    return cid, row + r0, col, peak
+    return cid, row, col, peak
+
+
+def belt_cells(contact: np.ndarray, t: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+               t_ic: np.ndarray, belt_speed_mps: float, row_pitch_m: float
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of :func:`belt_footprint` without their peaks (every given sensor-frame is
+    taken as loaded): (contact, rows, cols) per footprint cell, in the same order."""
+    contact, t, rows, cols = (np.asarray(a).reshape(-1) for a in (contact, t, rows, cols))
+    if not (contact.size == t.size == rows.size == cols.size):
+        raise GaitlabError("footprint: contact, t, rows and cols differ in length")
+    ok, rb = _belt_rows(contact, t, rows, t_ic, belt_speed_mps, row_pitch_m)
+    cid, row, col, _ = _cells(contact[ok].astype(np.int64), rb[ok], cols[ok].astype(np.int64))
+    return cid, row, col
+
+
+def _belt_rows(contact: np.ndarray, t: np.ndarray, rows: np.ndarray, t_ic: np.ndarray,
+               belt_speed_mps: float, row_pitch_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row of each sensor-frame moved back to where its belt point was at its contact's IC
+    (nearest row), and which of them have a finite one."""
+    t_ic = np.asarray(t_ic, dtype=np.float64).reshape(-1)
+    shift = np.rint(belt_speed_mps * (t - t_ic[contact.astype(np.int64)]) / row_pitch_m)
+    ok = np.isfinite(shift)
+    return ok, rows.astype(np.int64) - np.where(ok, shift, 0).astype(np.int64)
+
+
+def _cells(c: np.ndarray, r: np.ndarray, col: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (c, r, col) triples in increasing (c, r, col) order, and the index of each
+    input's triple. A bitmap over the triples' bounding box (linear time) when that box is
+    small next to the input, else a sort."""
+    if c.size == 0:
+        e = np.empty(0, np.int64)
+        return e, e, e, e
+    r0, c0 = int(r.min()), int(col.min())
+    nrow, ncol = int(r.max()) - r0 + 1, int(col.max()) - c0 + 1
+    key = (c * nrow + (r - r0)) * ncol + (col - c0)
+    n_keys = (int(c.max()) + 1) * nrow * ncol
+    if n_keys <= max(8 * key.size, 1 << 20):
+        seen = np.zeros(n_keys, bool)
+        seen[key] = True
+        uk = np.flatnonzero(seen)
+        slot = np.cumsum(seen, dtype=np.int64) - 1
+        inv = slot[key]
+    else:
+        uk, inv = np.unique(key, return_inverse=True)
+    cell, cc = np.divmod(uk, ncol)
+    cid, rr = np.divmod(cell, nrow)
+    return cid, rr + r0, cc + c0, inv.reshape(-1)
 
 
 def _centroid(c: np.ndarray, x: np.ndarray, y: np.ndarray, m: np.ndarray, n: int

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from gaitlab.analysis.footprint import belt_footprint, foot_progression_angle
+from gaitlab.analysis.footprint import belt_cells, foot_progression_angle
 from gaitlab.analysis.params import PressureParams
 from gaitlab.io.sparse import SparseFrames
 
@@ -184,21 +184,55 @@ def _edge_max(frames: Frames, k: int, r0: int, r1: int, c0: int, c1: int, thr: f
     return 0.0
 
 
+def belt_rows(times: np.ndarray, belt_speed_mps: float | None, row_pitch_m: float
+              ) -> np.ndarray | None:
+    """Belt travel at each frame in whole rows, round(v·t / pitch), from the stream's own
+    clock (so it does not depend on where a block or run starts); None without a speed."""
+    if not belt_speed_mps or not np.isfinite(belt_speed_mps) or not row_pitch_m > 0:
+        return None
+    return np.rint(np.asarray(times, dtype=np.float64) * (belt_speed_mps / row_pitch_m)
+                   ).astype(np.int64)
+
+
+def _grow(m: np.ndarray, k: int, axis: int) -> np.ndarray:
+    """``m`` OR-ed with its copies shifted by 1 … k both ways along ``axis`` (a 1-D
+    dilation by a 2k+1 box, cells outside the array read as empty)."""
+    if k <= 0:
+        return m
+    out = m.copy()
+    n = m.shape[axis]
+    for d in range(1, min(k, n - 1) + 1):
+        lo = [slice(None)] * m.ndim
+        hi = [slice(None)] * m.ndim
+        lo[axis], hi[axis] = slice(0, n - d), slice(d, n)
+        out[tuple(hi)] |= m[tuple(lo)]
+        out[tuple(lo)] |= m[tuple(hi)]
+    return out
+
+
 def _label_sparse(f: np.ndarray, r: np.ndarray, c: np.ndarray, shape: tuple[int, ...],
-                  br: int, bc: int) -> np.ndarray:
+                  br: int, bc: int, shift: np.ndarray | None = None) -> np.ndarray:
     """Blob label (1..n) of each loaded sensor-frame (given in raster order): 6-connected
     components in (time, row, col) of the loaded mask grown in-plane by a
-    (2·br+1)×(2·bc+1) box.
+    (2·br+1)×(2·bc+1) box (the box clipped to the plate).
+
+    ``shift`` (per frame of the block, whole rows; :func:`belt_rows`) labels in the belt's
+    frame: a foot standing on the moving belt then stays in place from frame to frame
+    instead of streaking down the plate, so its box is a footprint, not a streak (~2.3×
+    fewer cells at 3 m/s). A run of loaded frames whose box would be taller that way (a
+    stopped belt, or a long run of walking double support) is labelled in the plate's
+    frame; without ``shift`` every run is.
 
     No component spans a frame without load, so each run of loaded frames is labelled in
-    its own box: the run's loaded bounding box plus the growth, clipped to the plate. The
-    runs are stacked along time in one array as wide as the largest box, an empty frame
-    after each run, and labelled in one ``ndimage.label`` call; canvas cells that lie off
-    the plate (a box clipped at the plate's edge in a wider canvas) are cleared after the
-    growth. Each run keeps its raster order, so the labels are the same numbers as
-    labelling the whole block; the box growth is two separable 1-D maximum filters.
+    its own box: the run's loaded bounding box plus the growth. The runs are stacked along
+    time in one array as wide as the largest box, an empty frame after each run, and
+    labelled in one ``ndimage.label`` call; canvas cells off the plate are cleared after the
+    growth. Labels are numbered in raster order of that canvas.
     """
     n_f, n_r, n_c = shape
+    f = np.asarray(f, dtype=np.int64)
+    r = np.asarray(r, dtype=np.int64)
+    c = np.asarray(c, dtype=np.int64)
     loaded = np.zeros(n_f + 1, bool)
     loaded[f] = True
     keep = loaded[:-1] | np.r_[False, loaded[:-2]]  # loaded frames + one empty one after a run
@@ -207,24 +241,36 @@ def _label_sparse(f: np.ndarray, r: np.ndarray, c: np.ndarray, shape: tuple[int,
     run_of_frame = np.cumsum(loaded[:-1] & ~np.r_[False, loaded[:-2]]) - 1
     run = run_of_frame[f]  # points are in frame order: each run's points are contiguous
     p0 = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
-    ra = np.maximum(np.minimum.reduceat(r, p0) - br, 0)
-    rb = np.minimum(np.maximum.reduceat(r, p0) + br + 1, n_r)
-    ca = np.maximum(np.minimum.reduceat(c, p0) - bc, 0)
-    cb = np.minimum(np.maximum.reduceat(c, p0) + bc + 1, n_c)
+    ra, rb = np.minimum.reduceat(r, p0), np.maximum.reduceat(r, p0)
+    row_off = np.zeros(n_f, np.int64)  # plate row of canvas row 0, per frame: ra[run] + s_f
+    if shift is not None:
+        s_pt = np.asarray(shift, dtype=np.int64)[f]
+        rs = r - s_pt
+        sa, sb = np.minimum.reduceat(rs, p0), np.maximum.reduceat(rs, p0)
+        belt = (sb - sa) < (rb - ra)  # per run: the belt's frame gives the smaller box
+        use = belt[run]
+        r = np.where(use, rs, r)
+        ra, rb = np.where(belt, sa, ra), np.where(belt, sb, rb)
+        fr_belt = np.zeros(n_f, bool)
+        fr_belt[f] = use
+        row_off = np.where(fr_belt, np.asarray(shift, dtype=np.int64), 0)
+    ra, rb = ra - br, rb + br + 1
+    ca = np.minimum.reduceat(c, p0) - bc
+    cb = np.maximum.reduceat(c, p0) + bc + 1
     h, w = int((rb - ra).max()), int((cb - ca).max())
     ri, ci = r - ra[run], c - ca[run]
     sub = np.zeros((int(keep.sum()), h, w), np.uint8)
     sub[fk, ri, ci] = 1
-    if br:
-        sub = ndimage.maximum_filter1d(sub, 2 * br + 1, axis=1, mode="constant")
-    if bc:
-        sub = ndimage.maximum_filter1d(sub, 2 * bc + 1, axis=2, mode="constant")
-    # the canvas frames of run k hold plate rows ra[k] … ra[k] + h - 1 (cols likewise)
+    sub = _grow(_grow(sub, br, 1), bc, 2)
+    # canvas frame k of run j holds plate rows row_off + ra[j] … + h - 1 and cols ca[j] …
     run_k = np.full(sub.shape[0], -1)
     run_k[fk] = run
+    frame_k = np.full(sub.shape[0], -1)
+    frame_k[fk] = f
     fr = np.flatnonzero(run_k >= 0)
-    off_r = ra[run_k[fr]][:, None] + np.arange(h) >= n_r
-    off_c = ca[run_k[fr]][:, None] + np.arange(w) >= n_c
+    pr = (ra[run_k[fr]] + row_off[frame_k[fr]])[:, None] + np.arange(h)
+    pc = ca[run_k[fr]][:, None] + np.arange(w)
+    off_r, off_c = (pr < 0) | (pr >= n_r), (pc < 0) | (pc >= n_c)
     if off_r.any() or off_c.any():
         sub[fr] *= ~(off_r[:, :, None] | off_c[:, None, :])
     lab, _ = ndimage.label(sub, structure=ndimage.generate_binary_structure(3, 1))
@@ -271,7 +317,8 @@ def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
     if loaded is None:
         return Contacts.empty(), np.empty(0, int)
     f, r, c, val = loaded
-    lbl = _label_sparse(f, r, c, shape, br, bc)
+    lbl = _label_sparse(f, r, c, shape, br, bc,
+                        belt_rows(times, p.belt_speed_mps, row_pitch_m))
     val = val.astype(np.float64)
     x = (c + 0.5) * col_pitch_m
     r = r.astype(np.float64)
@@ -340,8 +387,7 @@ def _footprint_axis(lbl: np.ndarray, f: np.ndarray, r: np.ndarray, c: np.ndarray
     cid = np.cumsum(np.r_[0, lbl[1:] != lbl[:-1]])
     t = np.asarray(times, dtype=np.float64)
     # every point is loaded (>= threshold): the footprint is the set of belt cells it covers
-    fid, fr, fc, _ = belt_footprint(cid, t[f], r, c, np.ones(r.size), t[first], belt_speed_mps,
-                                    row_pitch_m)
+    fid, fr, fc = belt_cells(cid, t[f], r, c, t[first], belt_speed_mps, row_pitch_m)
     return foot_progression_angle(fr, fc, np.ones(fr.size), fid, np.ones(first.size),
                                   row_pitch_m, col_pitch_m)
 

@@ -31,7 +31,7 @@ from pylsl.util import LostError
 
 from gaitlab.analysis import emg as E
 from gaitlab.analysis.live import CycleResult, LiveEmgChannel, LiveEmgParams, LivePressureGait, StepResult
-from gaitlab.analysis.params import EmgParams
+from gaitlab.analysis.params import EmgParams, PressureParams
 from gaitlab.errors import GaitlabError
 from gaitlab.live.buffers import RingBuffer
 from gaitlab.live.health import StreamHealth, count_drops, measured_rate, status_of
@@ -503,8 +503,11 @@ class LabMonitor:
         with self._lock:
             if s.key not in self._cop:
                 self._cop[s.key] = RingBuffer(int(max(s.srate, 60) * 10), 2, np.float64)
+                # the offline analysis labels contacts in the belt's frame when the
+                # stream declares its belt speed: the live tracker does the same
+                pp = PressureParams(belt_speed_mps=geo.belt_speed_mps or None)
                 self._gait[s.key] = LivePressureGait(geo.rows, geo.cols, geo.row_pitch_m,
-                                                     geo.col_pitch_m)
+                                                     geo.col_pitch_m, pressure=pp)
                 self._gait_key = s.key
             cop, gait = self._cop[s.key], self._gait[s.key]
         cop.extend(t, np.column_stack([cx, cy]))

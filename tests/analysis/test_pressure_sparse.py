@@ -91,3 +91,75 @@ def test_run_packed_labels_equal_whole_block_labels(seed: int) -> None:
         ref = reference_labels(f, r, c, shape, br, bc)
         assert ref.max() >= 3
         np.testing.assert_array_equal(_label_sparse(f, r, c, shape, br, bc), ref)
+
+
+def _partition(lab: np.ndarray) -> np.ndarray:
+    """Labels renumbered by first appearance (two labellings agree iff these are equal)."""
+    _, first, inv = np.unique(lab, return_index=True, return_inverse=True)
+    rank = np.empty(first.size, np.int64)
+    rank[np.argsort(first)] = np.arange(first.size)
+    return rank[inv]
+
+
+def reference_labels_belt(f, r, c, shape, br: int, bc: int, shift: np.ndarray) -> np.ndarray:
+    """The belt-frame definition, one run of loaded frames at a time: rows moved by the
+    belt travel ``shift`` (when that gives the run a smaller box than the plate's frame),
+    the mask grown in-plane within the plate's rows of each frame, labelled 6-connected."""
+    from scipy import ndimage
+
+    n_f, n_r, n_c = shape
+    loaded = np.zeros(n_f, bool)
+    loaded[f] = True
+    starts = np.flatnonzero(loaded & ~np.r_[False, loaded[:-1]])
+    ends = np.flatnonzero(loaded & ~np.r_[loaded[1:], False]) + 1
+    out = np.zeros(f.size, np.int64)
+    top = 0
+    for a, b in zip(starts, ends, strict=True):
+        sel = (f >= a) & (f < b)
+        s = shift[f[sel]]
+        rs = r[sel] - s
+        use_belt = np.ptp(rs) < np.ptp(r[sel])
+        rows = rs if use_belt else r[sel]
+        off = shift[a:b] if use_belt else np.zeros(b - a, int)
+        lo = min(int(rows.min()), int((-off).min())) - br - 1
+        hi = max(int(rows.max()), int((n_r - off).max())) + br + 1
+        m = np.zeros((b - a, hi - lo, n_c), np.uint8)
+        m[f[sel] - a, rows - lo, c[sel]] = 1
+        m = ndimage.maximum_filter(m, size=(1, 2 * br + 1, 2 * bc + 1), mode="constant")
+        plate_row = np.arange(hi - lo)[None, :] + lo + off[:, None]  # plate row of each cell
+        m[(plate_row < 0) | (plate_row >= n_r)] = 0
+        lab, n = ndimage.label(m, structure=ndimage.generate_binary_structure(3, 1))
+        got = lab[f[sel] - a, rows - lo, c[sel]]
+        out[sel] = np.where(got > 0, got + top, 0)
+        top += n
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_belt_frame_labels_equal_the_definition(seed: int) -> None:
+    from gaitlab.analysis.pressure import _label_sparse
+
+    rng = np.random.default_rng(seed)
+    shape = (600, 60, 14)
+    n_f = shape[0]
+    # the belt moves 0–3 rows a frame; feet ride it (a footprint fixed in the belt's frame),
+    # noise sensors stay put on the plate, and some runs are long (a stopped belt's stance)
+    shift = np.cumsum(rng.integers(0, 4, n_f))
+    m = np.zeros(shape, bool)
+    for _ in range(25):
+        f0, dur = rng.integers(0, 590), rng.integers(3, 30)
+        r0, c0 = rng.integers(-5, 50), rng.integers(-1, 12)
+        h, w = rng.integers(3, 15), rng.integers(1, 5)
+        for k in range(f0, min(f0 + dur, n_f)):
+            rr = r0 + shift[k] - shift[f0]
+            m[k, max(rr, 0):max(rr + h, 0), max(c0, 0):c0 + w] = True
+    for _ in range(15):  # plate-fixed blobs: labelled in the plate's frame when their run is
+        f0, r0, c0 = rng.integers(0, 595), rng.integers(0, 55), rng.integers(0, 13)
+        m[f0:f0 + rng.integers(1, 40), r0:r0 + rng.integers(1, 6), c0:c0 + 2] = True
+    m &= rng.random(shape) < 0.85  # holes
+    f, r, c = np.nonzero(m)
+    for br, bc in ((3, 1), (0, 0), (5, 2)):
+        ref = reference_labels_belt(f, r, c, shape, br, bc, shift)
+        got = _label_sparse(f, r, c, shape, br, bc, shift)
+        assert ref.max() >= 10
+        np.testing.assert_array_equal(_partition(got), _partition(ref))

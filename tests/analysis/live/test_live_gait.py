@@ -19,15 +19,20 @@ def _geometry(r: Rendered) -> tuple[int, int, float, float]:
             d.pressure_col_pitch_mm / 1000)
 
 
+def _params(r: Rendered) -> PressureParams:
+    """As the analysis and the live monitor run: contacts labelled in the belt's frame."""
+    return PressureParams(belt_speed_mps=r.model.belt_speed_mps)
+
+
 def _offline(r: Rendered, frames: np.ndarray) -> G.SidedContacts:
     rows, cols, rp, cp = _geometry(r)
     c = contacts_from_blocks(lambda a, b: frames[a:b].reshape(b - a, rows, cols), r.frame_t,
-                             rp, cp, block_frames=600)
-    return G.side_contacts(c, PressureParams(), SideParams())
+                             rp, cp, _params(r), block_frames=600)
+    return G.side_contacts(c, _params(r), SideParams())
 
 
 def _live(r: Rendered, frames: np.ndarray, seed: int) -> tuple[LivePressureGait, list[StepResult]]:
-    tr = LivePressureGait(*_geometry(r))
+    tr = LivePressureGait(*_geometry(r), pressure=_params(r))
     out: list[StepResult] = []
     for a, b in random_chunks(len(r.frame_t), 24, seed):
         out += tr.feed(frames[a:b], r.frame_t[a:b])
