@@ -113,23 +113,10 @@ def belt_footprint(contact: np.ndarray, t: np.ndarray, rows: np.ndarray, cols: n
     if c.size == 0:
         e = np.empty(0, np.int64)
         return e, e, e, np.empty(0)
-    cid, row, col, inv = _cells(c, rb, cl)
+    cid, row, col, inv = distinct_cells(c, rb, cl)
     peak = np.full(cid.size, -np.inf)
     np.maximum.at(peak, inv, v)
     return cid, row, col, peak
-
-
-def belt_cells(contact: np.ndarray, t: np.ndarray, rows: np.ndarray, cols: np.ndarray,
-               t_ic: np.ndarray, belt_speed_mps: float, row_pitch_m: float
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The cells of :func:`belt_footprint` without their peaks (every given sensor-frame is
-    taken as loaded): (contact, rows, cols) per footprint cell, in the same order."""
-    contact, t, rows, cols = (np.asarray(a).reshape(-1) for a in (contact, t, rows, cols))
-    if not (contact.size == t.size == rows.size == cols.size):
-        raise GaitlabError("footprint: contact, t, rows and cols differ in length")
-    ok, rb = _belt_rows(contact, t, rows, t_ic, belt_speed_mps, row_pitch_m)
-    cid, row, col, _ = _cells(contact[ok].astype(np.int64), rb[ok], cols[ok].astype(np.int64))
-    return cid, row, col
 
 
 def _belt_rows(contact: np.ndarray, t: np.ndarray, rows: np.ndarray, t_ic: np.ndarray,
@@ -142,7 +129,7 @@ def _belt_rows(contact: np.ndarray, t: np.ndarray, rows: np.ndarray, t_ic: np.nd
     return ok, rows.astype(np.int64) - np.where(ok, shift, 0).astype(np.int64)
 
 
-def _cells(c: np.ndarray, r: np.ndarray, col: np.ndarray
+def distinct_cells(c: np.ndarray, r: np.ndarray, col: np.ndarray
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (c, r, col) triples in increasing (c, r, col) order, and the index of each
     input's triple. A bitmap over the triples' bounding box (linear time) when that box is

@@ -7,10 +7,12 @@ calls is a pure function over arrays and sampling rates.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import multiprocessing as mp
 import os
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +25,11 @@ from gaitlab.analysis import emg as E
 from gaitlab.analysis import gait as G
 from gaitlab.analysis import onsets as O
 from gaitlab.analysis import strength as S
-from gaitlab.analysis.params import AnalysisParams
+from gaitlab.analysis.params import AnalysisParams, EmgParams
 from gaitlab.analysis.pressure import Contacts, Frames, contacts_from_blocks, unloaded_frame
 from gaitlab.errors import GaitlabError, StreamFormatError
 from gaitlab.io.session import RecordedStream, Session, open_session
+from gaitlab.memory import reuse_freed_memory
 
 METRICS_SCHEMA = "gaitlab.metrics/1"
 SIDE_CODE = {"L": G.LEFT, "R": G.RIGHT}
@@ -111,10 +114,8 @@ def _emg_workers(n_channels: int) -> int:
 
 
 MIN_EMG_S = 1.0  # shorter EMG streams cannot be band-passed forward and backward
-PARALLEL_MIN_S = 120.0  # pressure recordings at least this long are split over 2 processes
-# Share of the frames this process segments; the worker starts ~1.5 s later (fork server,
-# imports, reopening the file), so it gets the smaller part (60-min file: both end together).
-SPLIT_FRACTION = 0.55
+PARALLEL_MIN_S = 120.0  # pressure recordings at least this long are shared with a worker process
+PIECE_S = 120.0  # … in pieces of about this long, handed out as each side finishes one
 
 
 def _frame_reader(st: RecordedStream) -> Callable[[int, int], Frames]:
@@ -137,48 +138,93 @@ def _frame_reader(st: RecordedStream) -> Callable[[int, int], Frames]:
     return read
 
 
+_WORKER_STREAMS: dict[tuple[str, int], tuple[Session, RecordedStream, np.ndarray]] = {}
+
+
 def _pressure_part(path: str, index: int, start: int, stop: int, p: AnalysisParams
                    ) -> Contacts:
-    """Contacts of frames [start, stop) of the ``index``-th pressure stream (worker side)."""
-    with open_session(path) as s:
+    """Contacts of frames [start, stop) of the ``index``-th pressure stream (worker side;
+    the worker keeps the file open for its next pieces and closes it when it exits)."""
+    key = (path, index)
+    if key not in _WORKER_STREAMS:
+        s = open_session(path)
         st = s.by_role("pressure")[index]
-        geo = st.spec.geometry
-        assert geo is not None
-        t = st.times()[: _checked(st)]
+        _WORKER_STREAMS[key] = (s, st, st.times()[: _checked(st)])
+    _, st, t = _WORKER_STREAMS[key]
+    geo = st.spec.geometry
+    assert geo is not None
+    with reuse_freed_memory():
         return contacts_from_blocks(_frame_reader(st), t, geo.row_pitch_m, geo.col_pitch_m,
                                     p.pressure, start=start, stop=stop)
 
 
 def _pressure_contacts(path: Path, index: int, st: RecordedStream, t: np.ndarray,
                        p: AnalysisParams) -> Contacts:
-    """Contacts of a pressure stream. A long recording is cut in two at an unloaded frame
-    a little past its middle and the second part is segmented in a worker process while this one
-    does the first: same contacts (no contact spans an unloaded frame), half the wall time
-    on two cores. Falls back to one process when there is no such frame. The worker comes
-    from a fork server (or is spawned), never forked from this process, which may run
-    threads (the GUI, LSL inlets) whose locks a fork would copy mid-use; it reopens the
-    file by path."""
+    """Contacts of a pressure stream. A long recording is cut at unloaded frames into
+    pieces of about ``PIECE_S``; this process segments them from the front while a worker
+    process takes them from the back (two queued at a time), each side starting another
+    piece when it finishes one, so the two end within about a piece of each other whatever
+    else this process is doing (it reads the EMG meanwhile). The contacts are the same as
+    in one pass: no contact spans an unloaded frame. Without such frames it is one pass
+    here. The worker comes from a fork server (or is spawned), never forked from this
+    process, which may run threads (the GUI, LSL inlets) whose locks a fork would copy
+    mid-use; it reopens the file by path."""
     geo = st.spec.geometry
     assert geo is not None
     read = _frame_reader(st)
     n = t.size
     dur = float(t[-1] - t[0]) if n > 1 else 0.0
-    cut = None
-    if dur >= PARALLEL_MIN_S and (os.cpu_count() or 1) > 1:
-        cut = unloaded_frame(read, int(n * SPLIT_FRACTION), n, p.pressure.threshold_ncm2)
-    if cut is None:
-        return contacts_from_blocks(read, t, geo.row_pitch_m, geo.col_pitch_m, p.pressure)
+
+    def here(a: int, b: int) -> Contacts:
+        return contacts_from_blocks(read, t, geo.row_pitch_m, geo.col_pitch_m, p.pressure,
+                                    start=a, stop=b)
+
+    pieces = _pieces(read, n, dur, p) if dur >= PARALLEL_MIN_S and (os.cpu_count() or 1) > 1 \
+        else []
+    if len(pieces) < 2:
+        return here(0, n)
     method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    done: dict[int, Contacts] = {}
+    queued: deque[tuple[int, Future[Contacts]]] = deque()
+    lo, hi = 0, len(pieces) - 1
+    broken = False
     with ProcessPoolExecutor(1, mp_context=mp.get_context(method)) as ex:
-        late = ex.submit(_pressure_part, str(path), index, cut, n, p)
-        early = contacts_from_blocks(read, t, geo.row_pitch_m, geo.col_pitch_m, p.pressure,
-                                     stop=cut + 1)
-        try:
-            rest = late.result()
-        except BrokenProcessPool:  # the worker died (e.g. out of memory): do it here
-            rest = contacts_from_blocks(read, t, geo.row_pitch_m, geo.col_pitch_m, p.pressure,
-                                        start=cut)
-    return Contacts.concat([early, rest])
+        while lo <= hi or queued:
+            if lo > hi and len(queued) == 2 and queued[1][1].cancel():  # not started: do it here
+                i, _ = queued.pop()
+                done[i] = here(*pieces[i])
+            while queued and (queued[0][1].done() or lo > hi):
+                i, fut = queued.popleft()
+                try:
+                    done[i] = fut.result()
+                except BrokenProcessPool:  # the worker died (e.g. out of memory): do it here
+                    broken = True
+                    done[i] = here(*pieces[i])
+            while not broken and len(queued) < 2 and lo <= hi:
+                queued.append((hi, ex.submit(_pressure_part, str(path), index, *pieces[hi], p)))
+                hi -= 1
+            if lo <= hi:
+                done[lo] = here(*pieces[lo])
+                lo += 1
+    return Contacts.concat([done[i] for i in range(len(pieces))])
+
+
+def _pieces(read: Callable[[int, int], Frames], n: int, dur: float, p: AnalysisParams
+            ) -> list[tuple[int, int]]:
+    """Frame ranges [a, b) that segment independently: cut at the first unloaded frame
+    after every ~``PIECE_S``; each piece but the last keeps its cut frame (the sub-frame
+    IC and TO look one frame outside a contact)."""
+    k = max(2, round(dur / PIECE_S))
+    cuts: list[int] = []
+    for j in range(1, k):
+        c = unloaded_frame(read, max(j * n // k, cuts[-1] + 1 if cuts else 1), n,
+                           p.pressure.threshold_ncm2)
+        if c is None:
+            break
+        if c < n - 1:
+            cuts.append(c)
+    edges = [0, *cuts]
+    return [(a, b + 1) for a, b in itertools.pairwise(edges)] + [(edges[-1], n)]
 
 
 def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
@@ -255,30 +301,120 @@ def _belt_speed(s: Session) -> float | None:
     return None
 
 
-def _emg(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, trials: list[S.Trial],
-         res: AnalysisResult) -> None:
-    params_used: dict[str, Any] = {}
+@dataclass
+class _Conditioned:
+    """One EMG channel after the work that needs no contact: band-passed, and reduced to
+    what the cycle analysis reads (whole recording, blocks from its first sample)."""
+
+    bp: np.ndarray  # band-passed; float32 (windowed RMS only), float64 for bonato (its detector)
+    blocks: np.ndarray  # block means of the timing envelope's input (onsets.method_blocks)
+    power: np.ndarray  # mean power per amplitude-envelope block
+    bad: np.ndarray  # dropout samples (NaN runs too long to repair)
+
+
+@dataclass
+class _EmgStream:
+    """One EMG stream, conditioned before any contact is known."""
+
+    name: str
+    muscles: dict[int, tuple[str, str]]
+    t: np.ndarray
+    fs: float
+    channels: dict[int, _Conditioned] = field(default_factory=dict)
+    env_t: np.ndarray = field(default_factory=lambda: np.empty(0))  # amplitude-envelope times
+    params: dict[str, Any] = field(default_factory=dict)  # rate, mains, notches
+    too_short: int | None = None  # samples, when under MIN_EMG_S to filter
+
+
+def _condition_emg(s: Session, p: AnalysisParams) -> tuple[list[_EmgStream], list[str]]:
+    """Every EMG stream with a montage read, repaired, mains-detected and band-passed, channels
+    spread over a thread pool (numpy and scipy.signal release the GIL), and the warnings for
+    streams without a montage. Nothing here needs the contacts, so it runs beside the pressure
+    segmentation; :func:`_emg` does the rest once they are known."""
+    ep = p.emg
+    out: list[_EmgStream] = []
+    warnings: list[str] = []
     for st in s.by_role("emg"):
         muscles = st.spec.emg_muscles(p.montage or None)
         if not muscles:
-            res.warnings.append(f"EMG stream '{st.spec.name}': no channel maps to MUSCLE_SIDE; "
-                                "pass a montage")
+            warnings.append(f"EMG stream '{st.spec.name}': no channel maps to MUSCLE_SIDE; "
+                            "pass a montage")
             continue
         n = _checked(st)
         t = st.times()[:n]
         fs = _rate(st, t) if n > 1 else 0.0
         if n < MIN_EMG_S * fs or n < 2:
-            for m, side in muscles.values():
-                res.metrics["emg"][f"{m}_{side}"] = empty_emg_metrics()
-                res.notes.setdefault(f"emg.{m}_{side}", f"EMG stream '{st.spec.name}' holds "
-                                     f"{n} samples, under the {MIN_EMG_S:g} s needed to filter")
+            out.append(_EmgStream(st.spec.name, muscles, t, fs, too_short=n))
             continue
-        # channel-major (a column of an (n, 16) array touches every cache line), float64
+        # channel-major (a column of an (n, 16) array touches every cache line)
         cols = sorted(muscles)
         raw = st.read_channels(cols, 0, n, dtype=np.float32)  # as stored: half the memory
-        filled, bads = _fill_channels(raw, cols, fs, p.emg.max_nan_gap_ms / 1000)
-        del raw  # the channels without NaN are rows of it until they are processed
-        params_used[st.spec.name] = _emg_stream(filled, bads, muscles, t, fs, sc, trials, p, res)
+        filled, bads = _fill_channels(raw, cols, fs, ep.max_nan_gap_ms / 1000)
+        del raw  # the channels without NaN are rows of it until they are conditioned
+        if ep.mains_hz == "auto":
+            seg = np.stack([filled[ci][: int(60 * fs)].astype(np.float64) for ci in cols], axis=1)
+            mains, notches = E.detect_mains(seg, fs, ep.mains_min_ratio, ep.lowpass_hz)
+        elif ep.mains_hz in ("off", None, 0):
+            mains, notches = None, []
+        else:
+            mains = float(ep.mains_hz)
+            top = min(ep.lowpass_hz, fs / 2 - 2)
+            notches = [mains * k for k in range(1, int(top // mains) + 1)]
+        d_a = E.envelope_factor(fs, ep.amplitude_envelope_hz)
+
+        with ThreadPoolExecutor(_emg_workers(len(cols))) as pool:
+            # each repaired channel (float32 as stored, or float64) is dropped once conditioned
+            futs = [pool.submit(_condition_channel, filled.pop(ci), bads[ci], fs, notches, d_a, ep)
+                    for ci in cols]
+            chans = {ci: f.result() for ci, f in zip(cols, futs, strict=True)}
+        out.append(_EmgStream(st.spec.name, muscles, t, fs, chans, E.block_means(t, d_a),
+                              {"fs_hz": fs, "mains_hz": mains, "notch_hz": notches}))
+    return out, warnings
+
+
+def _condition_channel(x: np.ndarray, bad: np.ndarray, fs: float, notches: list[float], d_a: int,
+                       ep: EmgParams) -> _Conditioned:
+    """Band-pass one channel and reduce it to what the cycle analysis reads."""
+    bp = E.bandpass_long(x, fs, ep, notches)
+    blocks, _ = O.method_blocks(bp, fs, ep)
+    power = E.block_means(bp * bp, d_a)
+    keep = bp if ep.onset_method == "bonato" else bp.astype(np.float32)
+    return _Conditioned(keep, blocks, power, bad)
+
+
+def _emg(conditioned: tuple[list[_EmgStream], list[str]], p: AnalysisParams,
+         sc: G.SidedContacts | None, trials: list[S.Trial], res: AnalysisResult) -> None:
+    """Per-cycle timing, ensembles and amplitude of every conditioned EMG channel, now that
+    the contacts are known; channels in a thread pool, each reporting into a private result
+    merged in channel order (nothing depends on thread timing)."""
+    streams, warnings = conditioned
+    res.warnings += warnings
+    params_used: dict[str, Any] = {}
+    for e in streams:
+        if e.too_short is not None:
+            for m, side in e.muscles.values():
+                res.metrics["emg"][f"{m}_{side}"] = empty_emg_metrics()
+                res.notes.setdefault(f"emg.{m}_{side}", f"EMG stream '{e.name}' holds "
+                                     f"{e.too_short} samples, under the {MIN_EMG_S:g} s needed "
+                                     "to filter")
+            continue
+
+        def one(ci: int, e: _EmgStream = e) -> tuple[dict[str, Any], AnalysisResult]:
+            muscle, side = e.muscles[ci]
+            part = AnalysisResult(metrics={}, parameters={}, mvc_windows=res.mvc_windows)
+            out = _emg_channel(e.channels.pop(ci), e.t, e.env_t, e.fs, side, f"{muscle}_{side}",
+                               sc, trials, p, part)
+            return out, part
+
+        cols = sorted(e.channels)
+        with ThreadPoolExecutor(_emg_workers(len(cols))) as pool:
+            for ci, (out, part) in zip(cols, pool.map(one, cols), strict=True):
+                muscle, side = e.muscles[ci]
+                res.metrics["emg"][f"{muscle}_{side}"] = out
+                res.notes.update(part.notes)
+                res.emg_cycles.update(part.emg_cycles)
+                res.ensembles.update(part.ensembles)
+        params_used[e.name] = e.params
     res.parameters["emg_streams"] = params_used
 
 
@@ -300,57 +436,17 @@ def _fill_channels(raw: np.ndarray, cols: list[int], fs: float, max_gap_s: float
             {ci: f[1] for ci, f in zip(cols, fills, strict=True)})
 
 
-def _emg_stream(filled: dict[int, np.ndarray], bads: dict[int, np.ndarray],
-                muscles: dict[int, tuple[str, str]], t: np.ndarray, fs: float,
-                sc: G.SidedContacts | None, trials: list[S.Trial], p: AnalysisParams,
-                res: AnalysisResult) -> dict[str, Any]:
-    """Every muscle of one EMG stream (``filled``/``bads``: NaN-repaired channels and their
-    artefact masks, emptied as channels are done), channels spread over a thread pool
-    (numpy and scipy.signal release the GIL). Each channel reports into a private result
-    that is merged in channel order, so nothing depends on thread timing. Returns the
-    stream's processing parameters (rate, mains, notches)."""
-    ep = p.emg
-    cols = sorted(muscles)
-    with ThreadPoolExecutor(_emg_workers(len(cols))) as pool:
-        if ep.mains_hz == "auto":
-            seg = np.stack([filled[ci][: int(60 * fs)].astype(np.float64) for ci in cols], axis=1)
-            mains, notches = E.detect_mains(seg, fs, ep.mains_min_ratio, ep.lowpass_hz)
-        elif ep.mains_hz in ("off", None, 0):
-            mains, notches = None, []
-        else:
-            mains = float(ep.mains_hz)
-            top = min(ep.lowpass_hz, fs / 2 - 2)
-            notches = [mains * k for k in range(1, int(top // mains) + 1)]
-
-        def one(ci: int) -> tuple[dict[str, Any], AnalysisResult]:
-            muscle, side = muscles[ci]
-            part = AnalysisResult(metrics={}, parameters={}, mvc_windows=res.mvc_windows)
-            # float64 copy of this channel only; dropped as soon as the channel is done
-            x, bad = filled.pop(ci).astype(np.float64), bads.pop(ci)
-            out = _emg_channel(x, bad, t, fs, side, f"{muscle}_{side}", notches, sc, trials, p, part)
-            return out, part
-
-        for ci, (out, part) in zip(cols, pool.map(one, cols), strict=True):
-            muscle, side = muscles[ci]
-            res.metrics["emg"][f"{muscle}_{side}"] = out
-            res.notes.update(part.notes)
-            res.emg_cycles.update(part.emg_cycles)
-            res.ensembles.update(part.ensembles)
-    return {"fs_hz": fs, "mains_hz": mains, "notch_hz": notches}
-
-
 def empty_emg_metrics() -> dict[str, Any]:
     """One muscle's entry of the contract, every value null (cannot be computed)."""
     return {"onset_ms": {"mean": None, "sd": None}, "offset_ms": {"mean": None, "sd": None},
             "n_cycles": 0, "peak_pct_mvc": None}
 
 
-def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side: str, name: str,
-                 notches: list[float], sc: G.SidedContacts | None, trials: list[S.Trial],
+def _emg_channel(c: _Conditioned, t: np.ndarray, env_t: np.ndarray, fs: float, side: str,
+                 name: str, sc: G.SidedContacts | None, trials: list[S.Trial],
                  p: AnalysisParams, res: AnalysisResult) -> dict[str, Any]:
     ep = p.emg
     out = empty_emg_metrics()
-    bp = E.bandpass_long(x, fs, ep, notches)
     if sc is None or not (sc.bout >= 0).any():
         res.notes[f"emg.{name}"] = "no gait initial contacts to time the bursts against"
         return out
@@ -364,14 +460,20 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
     if b - a < fs:
         res.notes[f"emg.{name}"] = "EMG does not cover the running bout"
         return out
+    # the timing envelope's blocks sit on a grid from the stream's first sample (the grid the
+    # live tracker uses, so both see the same envelope samples): the segment is whole blocks
+    d_t = E.envelope_factor(fs, ep.timing_envelope_hz)
+    a, b = a - a % d_t, min(-(-b // d_t) * d_t, t.size)
+    k0, k1 = a // d_t, -(-b // d_t)
     t_r = t[a:b]
-    det = O.detect_onsets(bp[a:b], fs, ep, bad[a:b])
+    det = O.detect_onsets(c.bp[a:b] if ep.onset_method == "bonato" else None, fs, ep, c.bad[a:b],
+                          blocks=c.blocks[k0:k1], n=b - a)
     bursts, quiet = det.bursts, det.quiet
     stride = float(np.median(np.diff(ic))) if ic.size > 1 else np.inf
     cyc = E.assign_bursts(t_r[bursts.on], t_r[bursts.off], ic, ep.assign_pre_ms / 1000,
                           ep.assign_post_ms / 1000, ep.max_burst_stride_frac * stride)
     # cycles with a data dropout in their window are artefact
-    ib = np.flatnonzero(bad[a:b])  # dropout samples (few): no full-length cumulative count
+    ib = np.flatnonzero(c.bad[a:b])  # dropout samples (few): no full-length cumulative count
     lo = np.searchsorted(t_r, ic - ep.assign_pre_ms / 1000)
     hi = np.searchsorted(t_r, ic + stride * ep.max_burst_stride_frac)
     dropout = np.searchsorted(ib, hi) > np.searchsorted(ib, lo)
@@ -396,20 +498,22 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
     # amplitude: RMS with the baseline noise power removed, over windows chosen without
     # looking at the EMG amplitude (no selection bias): the central amplitude_window_ms of
     # each burst, and the force plateau of each MVC trial (middle plateau_s if no force)
-    sq = bp * bp
-    del bp
-    noise_pw = float(np.mean(sq[a:b][quiet])) if quiet.any() else 0.0
-    cpw = np.empty(sq.size + 1)  # cumulative power, for windowed RMS
-    cpw[0] = 0.0
-    np.cumsum(sq, out=cpw[1:])
-    env_a = E.power_envelope(sq, fs, ep.amplitude_envelope_hz)
-    del sq
+    d_a = E.envelope_factor(fs, ep.amplitude_envelope_hz)
+    if d_a == det.factor:  # the baseline blocks are blocks of the power (same grid, from a)
+        k0 = a // d_a
+        noise_pw = float(np.mean(c.power[k0:k0 + quiet.size][quiet])) if quiet.any() else 0.0
+    else:
+        raw_quiet = np.repeat(quiet, det.factor)[: b - a]
+        noise_pw = (float(np.mean(np.square(c.bp[a:b][raw_quiet], dtype=np.float64)))
+                    if raw_quiet.any() else 0.0)
+    env_a, _ = E.lowrate_envelope(c.power, fs / d_a, ep.amplitude_envelope_hz, d=1)
     env_a -= noise_pw  # in place: sqrt(max(mean square - noise power, 0))
     np.sqrt(np.maximum(env_a, 0.0, out=env_a), out=env_a)
 
     def rms(i0: np.ndarray, i1: np.ndarray) -> np.ndarray:
-        i1 = np.maximum(i1, i0 + 1)
-        return np.sqrt(np.maximum((cpw[i1] - cpw[i0]) / (i1 - i0) - noise_pw, 0.0))
+        i0 = np.clip(i0, 0, c.bp.size - 1)
+        i1 = np.clip(np.maximum(i1, i0 + 1), 1, c.bp.size)
+        return np.sqrt(np.maximum(E.window_means(c.bp, i0, i1, power=True) - noise_pw, 0.0))
 
     mvc_trials = [tr for tr in trials if tr.side == side
                   and tr.test in (ep.mvc_test, ep.mvc_marker_test)]
@@ -425,7 +529,7 @@ def _emg_channel(x: np.ndarray, bad: np.ndarray, t: np.ndarray, fs: float, side:
             mvc = float(rms(i0[good], i1[good]).max())
     scale, unit = (100.0 / mvc, "%MVC") if np.isfinite(mvc) and mvc > 0 else (1.0, "V")
     starts, ends = C.cycle_windows(ic, ok)
-    res.ensembles[name] = C.ensemble(t, env_a, starts, ends, ep.ensemble_points, scale, unit)
+    res.ensembles[name] = C.ensemble(env_t, env_a, starts, ends, ep.ensemble_points, scale, unit)
     if not mvc_trials:
         res.notes[f"emg.{name}.peak_pct_mvc"] = (f"no {ep.mvc_test} or {ep.mvc_marker_test} "
                                                  f"{side} trials (MVC reference)")
@@ -512,14 +616,18 @@ def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | 
         raise GaitlabError(f"emg.onset_method '{p.emg.onset_method}' is unknown; use one of "
                            f"{', '.join(O.METHODS)}")
     res = AnalysisResult(metrics=empty_metrics(), parameters=p.to_dict())
-    with open_session(path) as s:
+    with reuse_freed_memory(), open_session(path) as s, ThreadPoolExecutor(1) as background:
         try:
+            # the EMG is read, repaired and band-passed beside the pressure segmentation (its
+            # pieces are shared with a worker process as each side finishes one, so the two
+            # cores stay busy); only the cycle analysis waits for the contacts
+            emg = background.submit(_condition_emg, s, p)
             mt, ml = _markers(s)
             sc = _gait(s, p, mt, ml, res)
             res.contacts = sc
             trials = _strength(s, p, mt, ml, res)
             res.trials = trials
-            _emg(s, p, sc, trials, res)
+            _emg(emg.result(), p, sc, trials, res)
             _emg_extras(res)
         except GaitlabError:
             raise

@@ -77,3 +77,15 @@ def test_moving_max_mean() -> None:
     x = np.r_[np.zeros(1000), np.ones(1000), np.zeros(1000)]
     assert E.moving_max_mean(x, FS, 0.5) == pytest.approx(1.0)
     assert np.isnan(E.moving_max_mean(np.empty(0), FS, 0.5))
+
+
+def test_window_means_equal_the_slices() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.random(1000)
+    i0 = rng.integers(0, 990, 50)
+    i1 = i0 + rng.integers(1, 10, 50)
+    got = E.window_means(x, i0, i1)
+    np.testing.assert_allclose(got, [x[a:b].mean() for a, b in zip(i0, i1, strict=True)], rtol=1e-12)
+    assert E.window_means(x, np.empty(0, int), np.empty(0, int)).size == 0
+    with pytest.raises(ValueError):
+        E.window_means(x, np.array([5]), np.array([5]))

@@ -40,3 +40,15 @@ def test_short_or_unnotched_signals_use_bandpass() -> None:
     np.testing.assert_array_equal(E.bandpass_long(x, FS, p, [50.0]), E.bandpass(x, FS, p, [50.0]))
     y = emg_with_hum(30, 3)
     np.testing.assert_array_equal(E.bandpass_long(y, FS, p, []), E.bandpass(y, FS, p, []))
+
+
+@pytest.mark.parametrize("n", [40, 5000, 123457])
+def test_zero_phase_is_sosfiltfilt(n: int) -> None:
+    from scipy import signal
+
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal(n).cumsum()
+    p = EmgParams()
+    sos = np.vstack([signal.tf2sos(*signal.iirnotch(50.0, p.notch_q, fs=FS)),
+                     signal.butter(4, [20.0, 450.0], btype="bandpass", fs=FS, output="sos")])
+    np.testing.assert_array_equal(E.zero_phase(sos, x), signal.sosfiltfilt(sos, x))

@@ -87,14 +87,14 @@ def test_bad_footprint_input_is_a_one_line_error_or_nan() -> None:
 
 @pytest.mark.parametrize("n_contacts", [40, 4_000_000])  # bitmap path, sort path
 def test_cells_are_the_distinct_triples_with_their_index(n_contacts: int) -> None:
-    from gaitlab.analysis.footprint import _cells
+    from gaitlab.analysis.footprint import distinct_cells
 
     rng = np.random.default_rng(3)
     n = 5000
     c = rng.integers(0, n_contacts, n)
     r = rng.integers(-20, 150, n)
     col = rng.integers(0, 42, n)
-    cid, row, cc, inv = _cells(c, r, col)
+    cid, row, cc, inv = distinct_cells(c, r, col)
     ref = np.unique(np.stack([c, r, col], axis=1), axis=0)
     np.testing.assert_array_equal(np.stack([cid, row, cc], axis=1), ref)
     np.testing.assert_array_equal(np.stack([cid[inv], row[inv], cc[inv]], axis=1),

@@ -163,3 +163,37 @@ def test_belt_frame_labels_equal_the_definition(seed: int) -> None:
         got = _label_sparse(f, r, c, shape, br, bc, shift)
         assert ref.max() >= 10
         np.testing.assert_array_equal(_partition(got), _partition(ref))
+
+
+def test_vectorised_edge_maxima_equal_the_per_contact_ones() -> None:
+    from gaitlab.analysis.pressure import _edge_max, _edge_max_sparse
+
+    rng = np.random.default_rng(7)
+    shape = (30, 20, 9)
+    dense = np.where(rng.random(shape) < 0.3, rng.normal(0.5, 1.0, shape), 0.0).astype(np.float32)
+    dense[3, 4, 5], dense[4, 1, 1], dense[5, 2, 2] = np.nan, np.inf, -np.inf
+    dense[6] = 0.0  # a frame with nothing stored
+    dense[7] = 0.3  # a frame stored everywhere (no unstored zeros in any box)
+    sp = SparseFrames.from_dense(dense)
+    n = 400
+    k = rng.integers(0, shape[0], n)
+    r0, c0 = rng.integers(0, shape[1], n), rng.integers(0, shape[2], n)
+    r1 = np.minimum(r0 + rng.integers(0, 8, n), shape[1] - 1)
+    c1 = np.minimum(c0 + rng.integers(0, 4, n), shape[2] - 1)
+    got = _edge_max_sparse(sp, k, r0, r1, c0, c1, 1.0)
+    ref = [_edge_max(sp, int(k[i]), int(r0[i]), int(r1[i]), int(c0[i]), int(c1[i]), 1.0)
+           for i in range(n)]
+    np.testing.assert_array_equal(got, np.asarray(ref, dtype=np.float64))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_cc3d_labels_equal_ndimage_labels(seed: int) -> None:
+    from gaitlab.analysis import pressure as PR
+
+    if PR._cc3d is None:
+        pytest.skip("cc3d is not installed")
+    rng = np.random.default_rng(seed)
+    m = (rng.random((200, 31, 13)) < 0.35).astype(np.uint8)  # many components, some large
+    a, b = PR.label6(m), PR.label6(m, use_cc3d=False)
+    assert b.max() > 50
+    np.testing.assert_array_equal(a.astype(np.int64), b.astype(np.int64))

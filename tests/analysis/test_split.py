@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from gaitlab.analysis import pipeline
 from gaitlab.athlete import load_profile
@@ -12,7 +13,8 @@ from gaitlab.io.session import open_session
 from gaitlab.protocols import load_protocol
 
 
-def test_two_process_split_gives_the_same_contacts(tmp_path, monkeypatch):
+@pytest.mark.parametrize("piece_s", [300.0, 2.5])  # two pieces; several, handed out in turn
+def test_two_process_split_gives_the_same_contacts(tmp_path, monkeypatch, piece_s):
     model = build_session(load_profile("default"), load_protocol("run"), seed=4, run_duration_s=12)
     path = write_offline_session(model, tmp_path / "run.h5", devices=("pressure",))
     params = pipeline.AnalysisParams()
@@ -22,6 +24,7 @@ def test_two_process_split_gives_the_same_contacts(tmp_path, monkeypatch):
         monkeypatch.setattr(pipeline, "PARALLEL_MIN_S", 1e9)
         whole = pipeline._pressure_contacts(path, 0, st, t, params)
         monkeypatch.setattr(pipeline, "PARALLEL_MIN_S", 5.0)  # force the split on 12 s
+        monkeypatch.setattr(pipeline, "PIECE_S", piece_s)
         cuts: list[int | None] = []
         find = pipeline.unloaded_frame
         monkeypatch.setattr(pipeline, "unloaded_frame", lambda *a, **k: cuts.append(find(*a, **k))
@@ -30,5 +33,6 @@ def test_two_process_split_gives_the_same_contacts(tmp_path, monkeypatch):
     assert cuts and cuts[0] is not None  # the recording was really cut in two
     assert len(whole) >= 25
     assert len(split) == len(whole)
-    for name in ("ic", "to", "x", "first", "last"):
+    assert len(cuts) == (1 if piece_s > 12 else 4)
+    for name in ("ic", "to", "x", "toe_angle_deg", "medial_shift", "first", "last", "axis_deg"):
         np.testing.assert_array_equal(getattr(split, name), getattr(whole, name))

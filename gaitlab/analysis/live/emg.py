@@ -3,8 +3,11 @@ ipsilateral initial contact) out, first within one step of the contact, then fin
 
 The offline chain is zero-phase (``sosfiltfilt`` notches, band-pass and envelope), so a
 causal filter would shift onsets. Instead the tracker re-runs the SAME offline functions
-(:func:`gaitlab.analysis.emg.bandpass`, :func:`~gaitlab.analysis.emg.linear_envelope`) every
-``hop_s`` on a window reaching the newest sample, with ``history_s`` of context. A zero-phase
+(:func:`gaitlab.analysis.emg.bandpass`, :func:`gaitlab.analysis.onsets.method_envelope`) every
+``hop_s`` on a window reaching the newest sample, with ``history_s`` of context. The
+envelope runs at the offline envelope rate (fs / factor, blocks of ``factor`` samples
+counted from the stream's first sample), and each window starts on that grid, so live and
+offline envelope samples are the same blocks. A zero-phase
 filter run on a window that stops at the newest sample differs from the whole-signal one by
 the backward pass's edge transient, which decays with the filters' impulse responses (the
 50 Hz notch, Q 30, τ ≈ 0.19 s, is the slowest; docs/benchmarks.md "Live trackers" has the
@@ -18,12 +21,13 @@ measured decay). Hence two envelopes:
 
 Bursts are the offline Hodges–Bui rule (:func:`~gaitlab.analysis.emg.detect_bursts`: runs
 above threshold, dips shorter than ``bridge_ms`` bridged, shorter than ``min_on_ms``
-dropped) on the method's envelope (``hodges_bui``: linear envelope; ``tkeo``:
-:func:`gaitlab.analysis.onsets.tkeo_envelope`; ``bonato`` is offline only), edges re-placed
-by :func:`gaitlab.analysis.onsets.refine_edges` as offline. A run has ENDED once the
-envelope has stayed below threshold for the edge search (``edge_max_ms``) after it, and is
-CLOSED once that lasts more than max(``bridge_ms``, 2·``edge_max_ms``): no later sample can
-change a closed burst, while an ended one may still be bridged to a later run.
+dropped) on the method's envelope (``hodges_bui``: rectified; ``tkeo``: TKEO; ``bonato`` is
+offline only), edges placed on the envelope and mapped to raw samples as offline
+(:func:`gaitlab.analysis.onsets.edge_positions`, :func:`~gaitlab.analysis.onsets.to_raw`).
+A run has ENDED once the envelope has stayed below threshold for the edge search
+(``edge_max_ms``) after it, and is CLOSED once that lasts more than max(``bridge_ms``,
+2·``edge_max_ms``): no later sample can change a closed burst, while an ended one may
+still be bridged to a later run.
 
 The baseline (mean, SD of the envelope's quiet windows) is given (e.g. from a baseline trial
 or an earlier analysis: then onsets equal the offline ones), or calibrated once from the
@@ -88,21 +92,25 @@ class LiveEmgChannel:
         if self.p.onset_method not in ("hodges_bui", "tkeo"):
             raise GaitlabError(f"live EMG: onset method '{self.p.onset_method}' is offline only; "
                                "use hodges_bui or tkeo live")
+        self.d = E.envelope_factor(self.fs, self.p.timing_envelope_hz)  # raw samples per envelope sample
+        self.fe = self.fs / self.d  # envelope rate
         self.notches = list(notches or [])
         self.lp = live or LiveEmgParams()
         self.threshold: float | None = None
-        self._cal_start: int | None = None
-        self._prev_off = -1  # old (unrefined) offset of the last closed burst, env index
+        self._cal_start: int | None = None  # envelope index where calibration starts
+        self._prev_off = -1  # detected (unrefined) offset of the last closed burst, envelope index
         if baseline is not None:
             self._set_baseline(*baseline)
         self._raw = np.empty(0)
         self._t = np.empty(0)
         self._bad = np.empty(0, bool)  # long NaN runs (artefact), aligned with _raw
-        self._raw0 = 0  # global index of _raw[0]
-        self._env = np.empty(0)  # trusted envelope from global index _env0 to _final
+        self._raw0 = 0  # global index of _raw[0] (a multiple of d)
+        # the trusted envelope, envelope indices _env0 … _final - 1 (envelope sample k holds
+        # raw samples [k·d, (k+1)·d)), and the time of each of its samples
+        self._env = np.empty(0)
         self._env_t = np.empty(0)
         self._env0 = 0
-        self._final = 0  # global index: envelope trusted below this
+        self._final = 0
         self._bursts: list[tuple[float, float]] = []  # closed bursts (on, off) stream times
         self._ics: list[float] = []
         self._pending: list[float] = []  # contacts without a result yet
@@ -127,13 +135,14 @@ class LiveEmgChannel:
         self._t = np.concatenate([self._t, t])
         self._bad = np.concatenate([self._bad, np.zeros(x.size, bool)])
         end = self._raw0 + self._raw.size
-        if end - self.lp.margin_s * self.fs - self._final >= self.lp.hop_s * self.fs:
-            self._recompute(end - round(self.lp.margin_s * self.fs))
+        trust_to = (end - round(self.lp.margin_s * self.fs)) // self.d
+        if (trust_to - self._final) * self.d >= self.lp.hop_s * self.fs:
+            self._recompute(trust_to)
         return self._decide(final=False)
 
     def finish(self) -> list[CycleResult]:
         """End of stream: trust the envelope to the last sample and decide every cycle."""
-        self._recompute(self._raw0 + self._raw.size, final=True)
+        self._recompute(-(-(self._raw0 + self._raw.size) // self.d), final=True)
         return self._decide(final=True)
 
     @property
@@ -142,28 +151,32 @@ class LiveEmgChannel:
 
     # ------------------------------------------------------------------ internals
     def _recompute(self, trust_to: int, final: bool = False) -> None:
+        """Envelope of a window from ``history_s`` before the first untrusted sample to the
+        newest one; envelope samples below ``trust_to`` (an envelope index) become final."""
         if trust_to <= self._final and not final:
             return
-        h = round(self.lp.history_s * self.fs)
-        a = max(min(self._final, self._env0) - h, self._raw0)
-        i0 = a - self._raw0
+        d = self.d
+        h = round(self.lp.history_s * self.fe)
+        ka = max(min(self._final, self._env0) - h, self._raw0 // d)  # window start, envelope index
+        i0 = ka * d - self._raw0
         filled, bad = E.fill_nans(self._raw[i0:], self.fs, self.p.max_nan_gap_ms / 1000)
         self._bad[i0:] = bad
-        env = self._envelope(E.bandpass(filled, self.fs, self.p, self.notches))
-        self._env = np.concatenate([self._env, env[self._final - a: trust_to - a]])
-        self._env_t = np.concatenate([self._env_t, self._t[self._final - self._raw0:
-                                                           trust_to - self._raw0]])
-        self._final = trust_to
+        env, _ = O.method_envelope(E.bandpass(filled, self.fs, self.p, self.notches), self.fs, self.p)
+        env_t = E.block_means(self._t[i0:], d)
+        self._env = np.concatenate([self._env, env[self._final - ka: trust_to - ka]])
+        self._env_t = np.concatenate([self._env_t, env_t[self._final - ka: trust_to - ka]])
+        self._final = min(trust_to, ka + env.size)
         if self.threshold is None:
             self._calibrate()
         if self.threshold is not None:
             self._find_bursts(final)
-            fresh_to = a + env.size - round(self.lp.fast_margin_s * self.fs)
+            fresh_to = ka + env.size - max(round(self.lp.fast_margin_s * self.fe), 1)
             if not final and fresh_to > self._final:  # first results: the newest envelope
-                i, j = self._env0 - a, fresh_to - a
-                self._fresh_bursts(env[i:j], self._t[i + i0: j + i0])
+                i, j = self._env0 - ka, fresh_to - ka
+                self._fresh_bursts(env[i:j], env_t[i:j])
         # raw kept: the history before the trusted edge, and the dropout window of open cycles
-        keep = max(min(self._final, self._env0) - h - round(2.0 * self.fs), 0)
+        keep = max((min(self._final, self._env0) - h) * d - round(2.0 * self.fs), 0)
+        keep -= keep % d
         if keep > self._raw0:
             cut = keep - self._raw0
             self._raw, self._t, self._bad = self._raw[cut:], self._t[cut:], self._bad[cut:]
@@ -173,69 +186,77 @@ class LiveEmgChannel:
         self.baseline = (float(mu), float(sd))
         self.threshold = mu + self.p.k_sd * sd
 
-    def _envelope(self, bp: np.ndarray) -> np.ndarray:
-        if self.p.onset_method == "tkeo":
-            return O.tkeo_envelope(bp, self.fs, self.p.timing_envelope_hz)
-        return E.linear_envelope(bp, self.fs, self.p.timing_envelope_hz)
-
-    def _time(self, gi: np.ndarray | int) -> np.ndarray:
-        return self._t[np.asarray(gi) - self._raw0]
+    def _raw_time(self, gi: np.ndarray) -> np.ndarray:
+        return self._t[np.asarray(gi, dtype=np.int64) - self._raw0]
 
     def _calibrate(self) -> None:
         if not self._ics:  # contacts come confirmed a few steps late: keep some envelope
-            cut = max(self._env.size - round(self.lp.wait_ic_s * self.fs), 0)
+            cut = max(self._env.size - round(self.lp.wait_ic_s * self.fe), 0)
             self._env0 += cut
             self._env, self._env_t = self._env[cut:], self._env_t[cut:]
             return
-        if self._cal_start is None:
-            self._cal_start = int(np.searchsorted(self._t, self._ics[0] - 1.0)) + self._raw0
+        if self._cal_start is None:  # as offline: from 1 s before the first contact, on the grid
+            self._cal_start = int(np.searchsorted(self._t, self._ics[0] - 1.0) + self._raw0) // self.d
         start = max(self._cal_start, self._env0)
-        n = round(self.lp.calibrate_s * self.fs)
+        n = round(self.lp.calibrate_s * self.fe)
         if self._final - start < n:
             return
         env = self._env[start - self._env0: start - self._env0 + n]
-        bad = self._bad[start - self._raw0: start - self._raw0 + n] if start >= self._raw0 else None
-        quiet = E.quiet_windows(env, self.fs, self.p.baseline_window_ms / 1000,
+        quiet = E.quiet_windows(env, self.fe, self.p.baseline_window_ms / 1000,
                                 self.p.baseline_fraction, self.p.k_sd)
-        if bad is not None and bad.size == quiet.size:
-            quiet &= ~bad
+        r0 = start * self.d - self._raw0
+        if r0 >= 0:
+            bad = E.block_any(self._bad[r0: r0 + n * self.d], self.d)
+            if bad.size == quiet.size:
+                quiet &= ~bad
         base = env[quiet] if quiet.any() else env
         self._set_baseline(float(np.mean(base)), float(np.std(base)))
 
     def _runs(self, env: np.ndarray, final: bool) -> tuple[np.ndarray, ...]:
         """Offline bursts of an envelope piece starting at ``_env0``: bridged runs above
-        threshold (as :func:`gaitlab.analysis.onsets._merge`) with, per run, whether it is
+        threshold (as :func:`gaitlab.analysis.emg.detect_bursts`) with, per run, whether it is
         CLOSABLE (no later sample can change it: below threshold for more than the bridge
         and the edge search), ENDED (below threshold for more than the edge search) and
         LONG enough (``min_on_ms``)."""
         assert self.threshold is not None
-        p, fs = self.p, self.fs
+        p, fe = self.p, self.fe
         s, e = E.runs(env > self.threshold)
         if s.size:
-            brk = np.r_[True, (s[1:] - e[:-1]) > p.bridge_ms / 1000 * fs]
+            brk = np.r_[True, (s[1:] - e[:-1]) > p.bridge_ms / 1000 * fe]
             s, e = s[brk], e[np.r_[brk[1:], True]]
         n, lim = env.size, self._lim()
-        closable = np.full(s.size, final) | ((n - e) > max(p.bridge_ms / 1000 * fs, 2 * lim + 1))
+        closable = np.full(s.size, final) | ((n - e) > max(p.bridge_ms / 1000 * fe, 2 * lim + 1))
         ended = closable | ((n - e) > lim)
-        return s, e, closable, ended, (e - s) >= p.min_on_ms / 1000 * fs
+        return s, e, closable, ended, (e - s) >= p.min_on_ms / 1000 * fe
 
     def _lim(self) -> int:
-        return round(self.p.edge_max_ms / 1000 * self.fs) if self.p.edge_refine else 0
+        """Envelope samples an edge may move (the edge search), as offline."""
+        if self.p.edge_refine:
+            return max(round(self.p.edge_max_ms / 1000 * self.fe), 1)
+        return 1
 
-    def _refine(self, env: np.ndarray, s: np.ndarray, e: np.ndarray) -> E.Bursts:
-        """Offline edge placement of runs [s, e) of ``env`` (which starts at ``_env0``), with
-        the last closed burst as the left neighbour, as offline refines all bursts at once."""
-        lim = self._lim()
-        prev = self._prev_off - self._env0
-        has_prev = prev >= -lim - 1 and self._prev_off >= 0
-        on0, off0 = (np.r_[max(prev, 0), s] if has_prev else s), (np.r_[prev, e - 1] if has_prev
-                                                                  else e - 1)
-        b = E.Bursts(on0.astype(int), off0.astype(int), float(self.threshold or 0), *self.baseline)
-        if self.p.edge_refine and on0.size:
-            b = O.refine_edges(env, b, self.fs, self.baseline[0], self.p.edge_fraction,
-                               self.p.edge_max_ms / 1000)
-        k = int(has_prev)
-        return E.Bursts(b.on[k:], b.off[k:], b.threshold, b.baseline_mean, b.baseline_sd)
+    def _edges(self, env: np.ndarray, s: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Raw (global) onset and offset indices of runs [s, e) of ``env`` (which starts at
+        ``_env0``), placed as offline, with the last closed burst as the left neighbour
+        (offline keeps all bursts disjoint at once)."""
+        assert self.threshold is not None
+        p, d, big = self.p, self.d, np.iinfo(np.int64).max // 4
+        b = E.Bursts(s.astype(np.int64), (e - 1).astype(np.int64), self.threshold, *self.baseline)
+        if p.edge_refine:
+            on, off = O.edge_positions(env, b, self.fe, self.baseline[0], p.edge_fraction,
+                                       p.edge_max_ms / 1000)
+        else:
+            thr_b = E.Bursts(b.on, b.off, self.threshold, self.threshold, 0.0)
+            on, off = O.edge_positions(env, thr_b, self.fe, self.threshold, 0.0, 1 / self.fe)
+        on_r, off_r = O.to_raw(on + self._env0, off + self._env0, d, big)
+        b0_on, b0_off = O.to_raw(b.on + self._env0, b.off + self._env0, d, big)
+        if self._prev_off >= 0:  # the closed burst before these, as their left neighbour
+            _, prev = O.to_raw(np.array([self._prev_off]), np.array([self._prev_off]), d, big)
+            b0_on, b0_off = np.r_[prev, b0_on], np.r_[prev, b0_off]
+            on_r, off_r = np.r_[prev, on_r], np.r_[prev, off_r]
+            on_r, off_r = O.disjoint(on_r, off_r, b0_on, b0_off)
+            return on_r[1:], off_r[1:]
+        return O.disjoint(on_r, off_r, b0_on, b0_off)
 
     def _find_bursts(self, final: bool = False) -> None:
         """Closed bursts of the final envelope go to ``_bursts``; the envelope before the
@@ -244,8 +265,8 @@ class LiveEmgChannel:
         first_open = int(s[~closable][0]) if (~closable).any() else self._env.size
         keep = long_ & closable
         s, e = s[keep], e[keep]
-        b = self._refine(self._env, s, e)
-        self._bursts += list(zip(self._env_t[b.on].tolist(), self._env_t[b.off].tolist(),
+        on, off = self._edges(self._env, s, e)
+        self._bursts += list(zip(self._raw_time(on).tolist(), self._raw_time(off).tolist(),
                                  strict=True))
         if s.size:
             self._prev_off = int(e[-1] - 1 + self._env0)
@@ -262,8 +283,9 @@ class LiveEmgChannel:
         s, e, _, ended, long_ = self._runs(env, False)
         self._busy_from = float(env_t[s[~ended][0]]) if (~ended).any() else np.inf
         keep = ended & long_
-        b = self._refine(env, s[keep], e[keep])
-        self._tent = list(zip(env_t[b.on].tolist(), env_t[b.off].tolist(), strict=True))
+        on, off = self._edges(env, s[keep], e[keep])
+        self._tent = list(zip(self._raw_time(on).tolist(), self._raw_time(off).tolist(),
+                              strict=True))
         self._fresh_t = float(env_t[-1]) if env_t.size else -np.inf
 
     def _decide(self, final: bool) -> list[CycleResult]:
@@ -272,7 +294,7 @@ class LiveEmgChannel:
         if self.threshold is None or self._t.size == 0 or not (self._pending or self._open):
             return []
         post = self.p.assign_post_ms / 1000
-        t_final = float(self._time(self._final - 1)) if self._final > self._raw0 else -np.inf
+        t_final = float(self._env_t[-1]) if self._env_t.size else -np.inf
         t_raw = float(self._t[-1])
         ics = np.array(self._ics)
         win = self.p.max_burst_stride_frac * (float(np.median(np.diff(ics))) if ics.size > 1
