@@ -38,10 +38,11 @@ class Contacts:
     loading pull that axis medially (a 7° toe-out foot can read about -3°), so it is NOT
     yet a foot progression angle and is not used to tell left from right.
 
-    ``medial_shift`` is the gait-line cue: the pressure-weighted mediolateral COP of the
-    last third of the stance (frames) minus that of the middle third, in m along belt x
-    (+ = toward the runner's right). A running foot pushes off medially over the first
-    metatarsal head and hallux, so it is > 0 for a LEFT foot and < 0 for a RIGHT foot.
+    ``medial_shift`` is the gait-line cue: the pressure-weighted COP of the last third of
+    the stance (frames) minus that of the middle third, in m across the foot (perpendicular
+    to ``axis_deg`` in the belt's frame; across the belt without a belt speed), + = toward
+    the runner's right. A running foot pushes off medially over the first metatarsal head
+    and hallux, so it is > 0 for a LEFT foot and < 0 for a RIGHT foot, at any toe-out.
     NaN when the contact has too few frames or no sources give a placement.
 
     ``axis_deg`` is the foot's long axis (heel centre → forefoot centre of the geometric
@@ -55,7 +56,7 @@ class Contacts:
     to: np.ndarray  # toe-off, sub-frame (NaN when it ends after the data)
     x: np.ndarray  # pressure-weighted mediolateral centroid over the stance
     toe_angle_deg: np.ndarray  # pressure-weighted axis (biased medially, see above)
-    medial_shift: np.ndarray  # late- minus mid-stance COP x (m), + for a left foot's push-off
+    medial_shift: np.ndarray  # late- minus mid-stance COP across the foot (m), + for a left foot
     first: np.ndarray  # first frame index (global)
     last: np.ndarray  # last frame index (global)
     axis_deg: np.ndarray  # footprint long axis, + forefoot toward the right (see above)
@@ -100,11 +101,19 @@ def _crossing(thr: float, m_out: np.ndarray, m_in: np.ndarray, t_out: np.ndarray
 
 
 def _gait_line_shift(sp: np.ndarray, spx: np.ndarray, g_f: np.ndarray, l0: np.ndarray,
-                     first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Late-third minus middle-third pressure-weighted COP x of each contact (m).
+                     first: np.ndarray, last: np.ndarray, spy: np.ndarray | None = None,
+                     axis_deg: np.ndarray | None = None) -> np.ndarray:
+    """Late-third minus middle-third pressure-weighted COP shift of each contact (m), + toward
+    the runner's right, across the FOOT: perpendicular to its long axis (``axis_deg``, + with
+    the forefoot toward the right) in the belt's frame, where the foot stands still.
 
-    Inputs are per (contact, frame) group: summed pressure ``sp``, summed pressure·x
-    ``spx``, frame index ``g_f``; ``l0`` is each contact's first group.
+    From mid to late stance the COP moves ~8 cm forward along the foot and ~2 cm medially
+    (push-off over the first metatarsal head and hallux). Taking only the shift across the
+    belt mixes in sin(FPA) of the forward travel, which outweighs the medial shift beyond
+    ~15° of toe-out; across the foot's axis it does not. Without a belt-frame COP y
+    (``spy``: summed pressure·y per group, y in the belt's frame) or an axis, the shift across
+    the belt. Inputs are per (contact, frame) group: summed pressure ``sp``, summed
+    pressure·x ``spx``, frame index ``g_f``; ``l0`` is each contact's first group.
     """
     n = l0.size
     ci = np.repeat(np.arange(n), np.diff(np.r_[l0, sp.size]))
@@ -113,13 +122,19 @@ def _gait_line_shift(sp: np.ndarray, spx: np.ndarray, g_f: np.ndarray, l0: np.nd
     mid = (phase >= 1 / 3) & (phase < 2 / 3)
     late = phase >= 2 / 3
 
-    def cop(sel: np.ndarray) -> np.ndarray:
+    def cop(sel: np.ndarray, s_v: np.ndarray) -> np.ndarray:
         w = np.bincount(ci, weights=np.where(sel, sp, 0.0), minlength=n)
-        wx = np.bincount(ci, weights=np.where(sel, spx, 0.0), minlength=n)
+        wv = np.bincount(ci, weights=np.where(sel, s_v, 0.0), minlength=n)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(w > 0, wx / w, np.nan)
+            return np.where(w > 0, wv / w, np.nan)
 
-    return cop(late) - cop(mid)
+    dx = cop(late, spx) - cop(mid, spx)
+    if spy is None or axis_deg is None:
+        return dx
+    dy = cop(late, spy) - cop(mid, spy)
+    phi = np.radians(axis_deg)
+    across = dx * np.cos(phi) + dy * np.sin(phi)  # onto the foot's rightward normal
+    return np.where(np.isfinite(phi), across, dx)
 
 
 def _clean(v: np.ndarray) -> np.ndarray:
@@ -356,9 +371,9 @@ def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
     if loaded is None:
         return Contacts.empty(), np.empty(0, int)
     f, r, c, val = loaded
-    shift = belt_rows(times, p.belt_speed_mps, row_pitch_m)
-    lbl = _label_sparse(f, r, c, shape, br, bc, shift)
-    rs = None if shift is None else r - shift[f]  # rows in the belt's frame (footprints)
+    travel = belt_rows(times, p.belt_speed_mps, row_pitch_m)
+    lbl = _label_sparse(f, r, c, shape, br, bc, travel)
+    rs = None if travel is None else r - travel[f]  # rows in the belt's frame (footprints)
     val = val.astype(np.float64)
     x = (c + 0.5) * col_pitch_m
     r = r.astype(np.float64)
@@ -366,8 +381,11 @@ def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
     key = lbl * n_f + f
     order = np.argsort(key, kind="stable")
     key, lbl, f, r, x, val, c = key[order], lbl[order], f[order], r[order], x[order], val[order], c[order]
-    rs = None if rs is None else rs[order]
     g0 = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    if rs is not None:  # belt-frame rows from each contact's foremost one (small numbers)
+        rs = rs[order]
+        e0 = np.flatnonzero(np.r_[True, lbl[1:] != lbl[:-1]])
+        rs = rs - np.repeat(np.minimum.reduceat(rs, e0), np.diff(np.r_[e0, rs.size]))
     g_lbl, g_f = lbl[g0], f[g0]
     sp = np.add.reduceat(val, g0)
     spx = np.add.reduceat(val * x, g0)
@@ -389,7 +407,8 @@ def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
     toe = np.degrees(np.arctan(-dx_drow / row_pitch_m))
     n_sf = np.add.reduceat(np.diff(np.r_[g0, key.size]), l0)
     axis = _footprint_axis(lbl, rs, c, first.size, row_pitch_m, col_pitch_m)
-    shift = _gait_line_shift(sp, spx, g_f, l0, first, last)
+    spy = None if rs is None else np.add.reduceat(val * ((rs + 0.5) * row_pitch_m), g0)
+    shift = _gait_line_shift(sp, spx, g_f, l0, first, last, spy, axis)
 
     # column / row extent of each contact, to look at the frames just outside it
     e0 = np.flatnonzero(np.r_[True, lbl[1:] != lbl[:-1]])
@@ -429,17 +448,14 @@ def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
 def _footprint_axis(lbl: np.ndarray, rows_belt: np.ndarray | None, c: np.ndarray, n: int,
                     row_pitch_m: float, col_pitch_m: float) -> np.ndarray:
     """Long-axis angle per label (labels contiguous in ``lbl``, ``n`` of them), + forefoot
-    toward the right, from each contact's footprint: the belt-frame cells
-    (``rows_belt``, :func:`belt_rows`) its loaded sensor-frames cover, each cell once.
-    NaN without a belt speed."""
+    toward the right, from each contact's footprint: the belt-frame cells its loaded
+    sensor-frames cover, each cell once (``rows_belt``: :func:`belt_rows` frame, counted from
+    each contact's foremost row; the angle does not depend on where the footprint lies, and
+    a block's cells then fit a small bitmap). NaN without a belt speed."""
     if rows_belt is None:
         return np.full(n, np.nan)
     cid = np.cumsum(np.r_[0, lbl[1:] != lbl[:-1]])
-    # rows from each contact's foremost one (the angle does not depend on where the
-    # footprint lies, and the cells of a block then fit a small bitmap)
-    l0 = np.flatnonzero(np.r_[True, cid[1:] != cid[:-1]])
-    rel = rows_belt - np.minimum.reduceat(rows_belt, l0)[cid]
-    fid, fr, fc, _ = distinct_cells(cid, rel, c)
+    fid, fr, fc, _ = distinct_cells(cid, rows_belt, c)
     return foot_progression_angle(fr, fc, np.ones(fr.size), fid, np.ones(n), row_pitch_m,
                                   col_pitch_m)
 
