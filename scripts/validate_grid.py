@@ -94,6 +94,9 @@ def gait_cases(base: Profile) -> list[Case]:
         out.append(Case(f"treadmill {hz:g} Hz", "gait",
                         replace(base, devices=replace(base.devices, pressure_rate_hz=hz)),
                         "rate", hz))
+    for a in (-5.0, 7.0, 15.0, 25.0):  # toe-in to strong toe-out: the angle, and the sides
+        out.append(Case(f"foot progression {a:g}°", "gait",
+                        replace(base, run=replace(base.run, foot_progression_deg=a)), "fpa", a))
     return out
 
 
@@ -344,14 +347,15 @@ def report(cases: list[Case], cmd: str, elapsed: float, run_s: float, seeds: int
     lines += ["", "### Gait (pressure treadmill)", "",
               "| metric | median abs error | p95 abs error | n | target |", "|---|---|---|---|---|"]
     target = {"cadence_spm": "≤ 0.3 spm", "step_width_cm.mean": "≤ 0.3 cm",
-              "contact_time_ms.L": "≤ 10 ms (120 Hz)", "contact_time_ms.R": "≤ 10 ms (120 Hz)"}
+              "contact_time_ms.L": "≤ 10 ms (120 Hz)", "contact_time_ms.R": "≤ 10 ms (120 Hz)",
+              "foot_progression_deg.L": "≤ 2°", "foot_progression_deg.R": "≤ 2°"}
     gkeys = sorted({k for c in gait for k in c.errors["gait"]})
     for k in gkeys:
         a, b, n = _stats(_cat(c.errors["gait"].get(k, []) for c in gait))
         lines.append(f"| {k} | {a} | {b} | {n} | {target.get(k, '')} |")
     lines += ["", "Worst case per factor (max abs error):", "",
-              "| case | cadence spm | width mean cm | CT L ms | CT R ms | crossover % |",
-              "|---|---|---|---|---|---|"]
+              "| case | cadence spm | width mean cm | CT L ms | CT R ms | crossover % | FPA L ° | FPA R ° |",
+              "|---|---|---|---|---|---|---|---|"]
     for c in gait:
         g = c.errors["gait"]
 
@@ -360,7 +364,8 @@ def report(cases: list[Case], cmd: str, elapsed: float, run_s: float, seeds: int
             return f"{np.max(np.abs(v)):.3g}" if v else "—"
         lines.append(f"| {c.label} | {mx('cadence_spm')} | {mx('step_width_cm.mean')} | "
                      f"{mx('contact_time_ms.L')} | {mx('contact_time_ms.R')} | "
-                     f"{mx('crossover_pct')} |")
+                     f"{mx('crossover_pct')} | {mx('foot_progression_deg.L')} | "
+                     f"{mx('foot_progression_deg.R')} |")
     st = [c.errors["strength"] for c in emg if "strength" in c.errors]
     lines += ["", "### Strength (dynamometer, from the EMG cases' make tests)", "",
               "| metric | median abs error | p95 abs error | n | target |", "|---|---|---|---|---|"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gaitlab.analysis.live.replay import chunks
 from gaitlab.athlete import load_profile
 from gaitlab.drivers.virtual import model as M
 from gaitlab.drivers.virtual import render
@@ -25,10 +26,7 @@ class Rendered:
 
 def random_chunks(n: int, max_len: int, seed: int) -> list[tuple[int, int]]:
     """Consecutive [a, b) ranges covering 0..n with random lengths 1..max_len."""
-    rng = np.random.default_rng(seed)
-    cuts = np.cumsum(rng.integers(1, max_len + 1, size=n))
-    cuts = np.r_[0, cuts[cuts < n], n]
-    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
+    return chunks(n, max_len, seed)
 
 
 def render_run(seed: int = 11, run_s: float = 12.0) -> Rendered:

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from live_data import T0, Rendered, random_chunks
+from live_data import T0, Rendered
 
 from gaitlab.analysis import analyze_session
 from gaitlab.analysis.live import CycleResult, LiveEmgChannel, LiveEmgParams, LivePressureGait
+from gaitlab.analysis.live.replay import replay
 from gaitlab.drivers.virtual.offline import write_offline_session
 from gaitlab.errors import GaitlabError
 
@@ -43,35 +44,9 @@ def _run_live(r: Rendered, thresholds: dict[str, tuple[float, float] | None], no
     chans = {n: LiveEmgChannel(d.emg_rate_hz, notches=notches, baseline=thresholds[n],
                                live=LiveEmgParams(calibrate_s=6.0))
              for n in CHANNELS}
-    got: dict[str, list[CycleResult]] = {n: [] for n in CHANNELS}
-    added: set[int] = set()
-    known: dict[float, float] = {}
-    fi = 0
-
-    def give_ics(now: float) -> None:
-        for s in gait.contacts:
-            if not s.provisional and s.bout >= 0 and s.index not in added:
-                added.add(s.index)
-                known[s.ic] = now
-                for n in CHANNELS:
-                    if n.endswith(s.side_name):
-                        chans[n].add_ic(s.ic)
-
-    for a, b in random_chunks(r.emg_t.size, max_chunk, seed):
-        t_end = r.emg_t[b - 1]
-        fj = int(np.searchsorted(r.frame_t, t_end, side="right"))
-        if fj > fi:
-            gait.feed(r.frames[fi:fj], r.frame_t[fi:fj])
-            fi = fj
-        give_ics(float(t_end))
-        for n in CHANNELS:
-            got[n] += chans[n].feed(r.emg[a:b, names.index(n)], r.emg_t[a:b])
-    gait.feed(r.frames[fi:], r.frame_t[fi:])
-    gait.finish()
-    give_ics(float(r.emg_t[-1]))
-    for n in CHANNELS:
-        got[n] += chans[n].finish()
-    return got, chans, known
+    emg = {n: r.emg[:, names.index(n)] for n in CHANNELS}
+    rep = replay(gait, r.frames, r.frame_t, chans, emg, r.emg_t, max_chunk, seed)
+    return rep.results, rep.channels, rep.confirmed_at
 
 
 def _first(got: list[CycleResult]) -> list[CycleResult]:

@@ -1,0 +1,67 @@
+"""Replay recorded arrays through the live trackers, chunk by chunk, as the lab monitor feeds
+them: pressure frames to :class:`LivePressureGait`, each confirmed initial contact to the
+EMG channels of its side, EMG samples to :class:`LiveEmgChannel`. No LSL, no threads: the
+same results the live views would have shown, for tests, benchmarks and debugging.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gaitlab.analysis.live.emg import CycleResult, LiveEmgChannel
+from gaitlab.analysis.live.gait import LivePressureGait
+
+
+@dataclass
+class Replay:
+    results: dict[str, list[CycleResult]]  # per EMG channel, in order of emission
+    channels: dict[str, LiveEmgChannel]
+    confirmed_at: dict[float, float] = field(default_factory=dict)  # IC → EMG time it was known
+
+
+def chunks(n: int, max_len: int, seed: int) -> list[tuple[int, int]]:
+    """Consecutive [a, b) ranges covering 0..n with random lengths 1..``max_len``."""
+    rng = np.random.default_rng(seed)
+    cuts = np.cumsum(rng.integers(1, max_len + 1, size=n))
+    cuts = np.r_[0, cuts[cuts < n], n]
+    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
+
+
+def replay(gait: LivePressureGait, frames: np.ndarray, frame_t: np.ndarray,
+           channels: dict[str, LiveEmgChannel], emg: dict[str, np.ndarray], emg_t: np.ndarray,
+           max_chunk: int = 100, seed: int = 0) -> Replay:
+    """Feed EMG in random chunks of 1..``max_chunk`` samples (the monitor pulls ~50 ms at
+    2 kHz), with the pressure frames up to the newest EMG sample before each chunk.
+    ``channels``/``emg`` are keyed by ``MUSCLE_SIDE``; a channel gets the contacts of its
+    side once the gait tracker has confirmed them (not provisional, in a running bout)."""
+    out: dict[str, list[CycleResult]] = {n: [] for n in channels}
+    added: set[int] = set()
+    known: dict[float, float] = {}
+    fi = 0
+
+    def give_ics(now: float) -> None:
+        for s in gait.contacts:
+            if not s.provisional and s.bout >= 0 and s.index not in added:
+                added.add(s.index)
+                known[s.ic] = now
+                for n, ch in channels.items():
+                    if n.endswith("_" + s.side_name):
+                        ch.add_ic(s.ic)
+
+    for a, b in chunks(emg_t.size, max_chunk, seed):
+        t_end = float(emg_t[b - 1])
+        fj = int(np.searchsorted(frame_t, t_end, side="right"))
+        if fj > fi:
+            gait.feed(frames[fi:fj], frame_t[fi:fj])
+            fi = fj
+        give_ics(t_end)
+        for n, ch in channels.items():
+            out[n] += ch.feed(emg[n][a:b], emg_t[a:b])
+    gait.feed(frames[fi:], frame_t[fi:])
+    gait.finish()
+    give_ics(float(emg_t[-1]))
+    for n, ch in channels.items():
+        out[n] += ch.finish()
+    return Replay(out, channels, known)
