@@ -205,10 +205,8 @@ def gait_metrics(sc: SidedContacts, leg_length_m: float | None, source: str) -> 
     dur = float(np.sum(ic[last] - ic[first]))
     if n_int > 0 and dur > 0:
         out["cadence_spm"] = _num(60.0 * n_int / dur, 2)
-    # consecutive pairs inside a bout: signed width = x(right) - x(left)
-    x, sd = c.x[inb], side[inb]
-    same = ~first[1:]
-    w = np.where(sd[:-1] == RIGHT, x[:-1] - x[1:], x[1:] - x[:-1])[same] * 100
+    sd = side[inb]
+    w = step_widths(sc)[inb] * 100
     w = w[np.isfinite(w)]
     if w.size:
         out["step_width_cm"] = {"mean": _num(w.mean()),
@@ -226,6 +224,35 @@ def gait_metrics(sc: SidedContacts, leg_length_m: float | None, source: str) -> 
         v = fpa[(sd == code) & np.isfinite(fpa)]
         out["foot_progression_deg"][name] = _num(v.mean(), 2) if v.size else None
     return out
+
+
+def step_widths(sc: SidedContacts) -> np.ndarray:
+    """Signed step width (m) of the step each contact ends, per contact: x(right) − x(left)
+    of it and the contact before it in the same running bout (≤ 0 = a crossover step).
+    NaN for a bout's first contact, outside running bouts and without placements."""
+    c, side, bout = sc.contacts, sc.side, sc.bout
+    inb = np.flatnonzero((bout >= 0) & (side != UNKNOWN))
+    out = np.full(len(c), np.nan)
+    if inb.size < 2:
+        return out
+    x, sd, bi = c.x[inb], side[inb], bout[inb]
+    w = np.where(sd[:-1] == RIGHT, x[:-1] - x[1:], x[1:] - x[:-1])
+    out[inb[1:]] = np.where(bi[1:] == bi[:-1], w, np.nan)
+    return out
+
+
+def contact_table(sc: SidedContacts) -> dict[str, np.ndarray]:
+    """Every contact as table columns (one row per contact, time order), for the session
+    file's ``/analysis/contacts``: times, side, bout, placement, the width of the step it
+    ends, contact time, foot progression angle (toe-out +) and the gait line."""
+    c = sc.contacts
+    fpa = np.where(sc.side == RIGHT, 1.0, np.where(sc.side == LEFT, -1.0, np.nan)) * c.axis_deg
+    return {
+        "ic_s": c.ic, "to_s": c.to, "side": sc.side.astype(np.int8),
+        "bout": sc.bout.astype(np.int32), "x_m": c.x, "step_width_cm": step_widths(sc) * 100,
+        "contact_time_ms": (c.to - c.ic) * 1000, "foot_progression_deg": fpa,
+        "gait_line_x_m": c.gait_line_x, "gait_line_y_m": c.gait_line_y,
+    }
 
 
 def temporal_metrics(sc: SidedContacts, belt_speed_mps: float | None) -> dict[str, Any]:

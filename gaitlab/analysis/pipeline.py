@@ -645,7 +645,9 @@ def store(path: str | Path, res: AnalysisResult) -> None:
 
     try:
         write_analysis(path, res.metrics, res.parameters, ensembles=res.ensembles,
-                       extras=res.extras)
+                       extras=res.extras,
+                       contacts=G.contact_table(res.contacts) if res.contacts else None,
+                       emg_cycles=res.emg_cycles)
         res.stored = True
     except (GaitlabError, OSError) as exc:
         res.stored = False

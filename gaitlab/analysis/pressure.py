@@ -26,7 +26,9 @@ from gaitlab.io.sparse import SparseFrames
 
 Frames = np.ndarray | SparseFrames
 
-_FIELDS = ("ic", "to", "x", "toe_angle_deg", "medial_shift", "first", "last", "axis_deg")
+_FIELDS = ("ic", "to", "x", "toe_angle_deg", "medial_shift", "first", "last", "axis_deg",
+           "gait_line_x", "gait_line_y")
+GAIT_LINE_POINTS = 21  # the gait line: COP at 0, 5, …, 100 % of the stance
 
 
 @dataclass
@@ -45,6 +47,12 @@ class Contacts:
     and hallux, so it is > 0 for a LEFT foot and < 0 for a RIGHT foot, at any toe-out.
     NaN when the contact has too few frames or no sources give a placement.
 
+    ``gait_line_x`` / ``gait_line_y`` are the gait line: the pressure-weighted COP at 0, 5,
+    …, 100 % of the stance (frame centres, linear interpolation, the ends held), x in m from
+    the belt's left edge (+ toward the runner's right), y the COP's forward travel since the
+    first frame in the belt's frame (m; NaN without a belt speed, where the plate's y would
+    mix in the belt's motion). NaN from a force plate or events.
+
     ``axis_deg`` is the foot's long axis (heel centre → forefoot centre of the geometric
     footprint in the belt's frame, :mod:`gaitlab.analysis.footprint`) against the direction
     of travel, + when the forefoot lies toward the runner's right. It is the foot
@@ -60,6 +68,15 @@ class Contacts:
     first: np.ndarray  # first frame index (global)
     last: np.ndarray  # last frame index (global)
     axis_deg: np.ndarray  # footprint long axis, + forefoot toward the right (see above)
+    gait_line_x: np.ndarray | None = None  # (n, 21) COP x (m from the left edge) over the stance
+    gait_line_y: np.ndarray | None = None  # (n, 21) COP forward travel since IC, belt frame (m)
+
+    def __post_init__(self) -> None:
+        n = np.size(self.ic)
+        if self.gait_line_x is None:
+            self.gait_line_x = np.full((n, GAIT_LINE_POINTS), np.nan)
+        if self.gait_line_y is None:
+            self.gait_line_y = np.full((n, GAIT_LINE_POINTS), np.nan)
 
     @classmethod
     def empty(cls) -> Contacts:
@@ -135,6 +152,29 @@ def _gait_line_shift(sp: np.ndarray, spx: np.ndarray, g_f: np.ndarray, l0: np.nd
     phi = np.radians(axis_deg)
     across = dx * np.cos(phi) + dy * np.sin(phi)  # onto the foot's rightward normal
     return np.where(np.isfinite(phi), across, dx)
+
+
+def _gait_lines(sp: np.ndarray, spx: np.ndarray, spy: np.ndarray | None, g_f: np.ndarray,
+                l0: np.ndarray, first: np.ndarray, last: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """COP of each contact at ``GAIT_LINE_POINTS`` phases of its stance: x across the belt,
+    and (with ``spy``, y in the belt's frame, + backward) the forward travel since the first
+    frame. All contacts at once: a group's key is its contact index plus its phase (frame
+    centre / frames), increasing through the groups, and each contact's queries are held
+    between its first and last frame centres, so one interpolation never crosses contacts."""
+    n = l0.size
+    ci = np.repeat(np.arange(n), np.diff(np.r_[l0, sp.size]))
+    n_fr = (last - first + 1).astype(np.float64)
+    key = ci + (g_f - first[ci] + 0.5) / n_fr[ci]
+    ph = np.linspace(0.0, 1.0, GAIT_LINE_POINTS)
+    lo, hi = 0.5 / n_fr, 1.0 - 0.5 / n_fr
+    q = (np.arange(n)[:, None] + np.clip(ph[None, :], lo[:, None], hi[:, None])).ravel()
+    gx = np.interp(q, key, spx / sp).reshape(n, GAIT_LINE_POINTS)
+    if spy is None:
+        return gx, np.full((n, GAIT_LINE_POINTS), np.nan)
+    cy = spy / sp
+    gy = cy[l0][:, None] - np.interp(q, key, cy).reshape(n, GAIT_LINE_POINTS)  # + forward
+    return gx, gy
 
 
 def _clean(v: np.ndarray) -> np.ndarray:
@@ -407,7 +447,11 @@ def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
     toe = np.degrees(np.arctan(-dx_drow / row_pitch_m))
     n_sf = np.add.reduceat(np.diff(np.r_[g0, key.size]), l0)
     axis = _footprint_axis(lbl, rs, c, first.size, row_pitch_m, col_pitch_m)
-    spy = None if rs is None else np.add.reduceat(val * ((rs + 0.5) * row_pitch_m), g0)
+    spy = None  # summed pressure·y per group, y in the belt's frame (exact travel, not rows)
+    if travel is not None and p.belt_speed_mps:
+        t_g = np.asarray(times, dtype=np.float64)[g_f]
+        spy = (np.add.reduceat(val * ((r + 0.5) * row_pitch_m), g0)
+               - sp * (p.belt_speed_mps * (t_g - t_g.min())))
     shift = _gait_line_shift(sp, spx, g_f, l0, first, last, spy, axis)
 
     # column / row extent of each contact, to look at the frames just outside it
@@ -440,7 +484,8 @@ def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
     to = _crossing(thr, m_post, m_last, t_post, tl)
     ic = np.where(first > 0, ic, np.nan)
     to = np.where(last < n_f - 1, to, np.nan)
-    out = Contacts(ic, to, xc, toe, shift, first.astype(int), last.astype(int), axis)
+    gl_x, gl_y = _gait_lines(sp, spx, spy, g_f, l0, first, last)
+    out = Contacts(ic, to, xc, toe, shift, first.astype(int), last.astype(int), axis, gl_x, gl_y)
     order_t = np.argsort(first, kind="stable")
     return out.take(order_t), n_sf[order_t]
 

@@ -350,14 +350,26 @@ def _check_writable_session(p: Path) -> None:
         ) from None
 
 
+#: unit of each column of ``/analysis/contacts`` (docs/hdf5-schema.md)
+CONTACT_UNITS = {"ic_s": "s", "to_s": "s", "side": "0 = L, 1 = R, -1 = unknown",
+                 "bout": "running bout id, -1 = not in a bout", "x_m": "m",
+                 "step_width_cm": "cm", "contact_time_ms": "ms", "foot_progression_deg": "deg",
+                 "gait_line_x_m": "m", "gait_line_y_m": "m"}
+
+
 def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[str, Any],
                    ensembles: dict[str, Any] | None = None,
-                   extras: dict[str, Any] | None = None) -> None:
+                   extras: dict[str, Any] | None = None,
+                   contacts: dict[str, np.ndarray] | None = None,
+                   emg_cycles: dict[str, dict[str, Any]] | None = None) -> None:
     """Store the metrics and the parameters that produced them in ``/analysis``.
 
     Optional: ``ensembles`` (name → object with ``mean``, ``sd`` arrays, ``n_cycles``,
     ``unit``) go to ``/analysis/ensemble/<name>``; ``extras`` (JSON-able) to the
-    ``extras_json`` attribute.
+    ``extras_json`` attribute; ``contacts`` (column → array, one row per contact,
+    :func:`gaitlab.analysis.gait.contact_table`) to ``/analysis/contacts``; ``emg_cycles``
+    (``MUSCLE_SIDE`` → ``ic_s``, ``onset_ms``, ``offset_ms``, ``reason``, ``method``) to
+    ``/analysis/emg_cycles/<MUSCLE_SIDE>``.
 
     A recording interrupted by a crash cannot be opened for writing (HDF5 keeps its
     "open for write" flag): this raises a one-line error pointing to ``gaitlab repair``
@@ -385,3 +397,23 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
                 h.attrs["n_cycles"] = int(e.n_cycles)
                 h.attrs["unit"] = str(e.unit)
                 h.attrs["x"] = "percent of the gait cycle, ipsilateral IC (0) to next IC (100)"
+        if contacts:
+            cg = g.create_group("contacts")
+            cg.attrs["rows"] = "one per foot contact, in time order"
+            cg.attrs["gait_line_phase_pct"] = np.linspace(0.0, 100.0, 21)
+            for name, col in contacts.items():
+                d = cg.create_dataset(name, data=np.asarray(col), compression="gzip",
+                                      compression_opts=4)
+                d.attrs["unit"] = CONTACT_UNITS.get(name, "")
+        if emg_cycles:
+            eg = g.create_group("emg_cycles")
+            for name, cyc in emg_cycles.items():
+                h = eg.create_group(name)
+                h.create_dataset("ic_s", data=np.asarray(cyc["ic_s"], dtype=np.float64))
+                h.create_dataset("onset_ms", data=np.asarray(cyc["onset_ms"], dtype=np.float64))
+                h.create_dataset("offset_ms", data=np.asarray(cyc["offset_ms"], dtype=np.float64))
+                h.create_dataset("reason", data=np.asarray([str(r) for r in cyc["reason"]],
+                                                           dtype=h5py.string_dtype()))
+                h.attrs["method"] = str(cyc.get("method", ""))
+                h.attrs["onset_ms"] = "burst onset − ipsilateral IC (ms; NaN = cycle rejected)"
+                h.attrs["reason"] = "why a cycle was rejected ('' when accepted)"
