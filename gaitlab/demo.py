@@ -48,7 +48,7 @@ def demo(out: Path | None, athlete: str | None, protocol: str, run_duration: flo
     from gaitlab.drivers.virtual.outlets import source_id
     from gaitlab.drivers.virtual.sim import parse_devices, start_sim
     from gaitlab.drivers.virtual.truth import metrics_dict
-    from gaitlab.protocols import load_protocol
+    from gaitlab.protocols import load_protocol, session_attrs
     from gaitlab.record.filters import StreamFilter
     from gaitlab.record.recorder import Recorder, StatusEvent
     from gaitlab.validate import compare, format_rows
@@ -66,7 +66,7 @@ def demo(out: Path | None, athlete: str | None, protocol: str, run_duration: flo
             say(f"recorder warning: {ev.text}")
 
     rec = Recorder(out, athlete=profile, filters=StreamFilter(source_ids=ids), status=on_status,
-                   overwrite=overwrite)
+                   overwrite=overwrite, session=session_attrs(proto))
     stop = threading.Event()
     result: dict[str, object] = {}
 

@@ -118,6 +118,7 @@ class StreamSpec:
     role: Role
     manufacturer: str = ""
     geometry: PressureGeometry | None = None
+    side: str = ""  # desc/side: "L" or "R" for a device that measures one side only
     xml: str = field(default="", repr=False, compare=False)
 
     @property
@@ -259,6 +260,10 @@ def parse_info_xml(xml: str) -> StreamSpec:
         if not any(c.unit for c in chans):
             channels = tuple(Channel(c.label, unit, c.type) for c in chans)
     manufacturer = _text(desc, "manufacturer") if desc is not None else ""
+    side = (_text(desc, "side") if desc is not None else "").strip().upper()
+    if side not in ("", "L", "R"):
+        raise StreamFormatError(f"stream '{name}': desc/side is '{side}'; use L or R (or leave "
+                                "it out)")
     return StreamSpec(
         name=name,
         type=stype,
@@ -271,5 +276,6 @@ def parse_info_xml(xml: str) -> StreamSpec:
         role=role,
         manufacturer=manufacturer,
         geometry=geometry,
+        side=side,
         xml=xml,
     )

@@ -115,6 +115,16 @@ def _validate(p: Protocol) -> None:
            "needs a [strength] or a [run] table (or both)")
 
 
+def session_attrs(p: Protocol) -> dict[str, str]:
+    """What a recording of this protocol writes at the session file's root: its name and,
+    with a strength block, the trials' sides in order (``strength_order``, e.g. "LRLRLR"),
+    so that trials found in the force signal without markers still get their sides."""
+    out = {"protocol": p.name}
+    if p.strength is not None:
+        out["strength_order"] = "".join(p.strength.sides())
+    return out
+
+
 def parse_protocol(text: str, origin: str = "<protocol>") -> Protocol:
     """Parse and validate a protocol's TOML text."""
     try:

@@ -109,3 +109,14 @@ def test_label_and_unit_helpers():
 def test_belt_speed_role():
     xml = _info("belt", "BeltSpeed", ["speed_L", "speed_R"], ["m/s", "m/s"])
     assert parse_info_xml(xml).role == "belt_speed"
+
+
+def test_one_sided_device_declares_its_side():
+    info = pylsl.StreamInfo("dyn", "Force", 1, 100.0, "float32", "dyn-l")
+    info.desc().append_child_value("side", "l")
+    assert parse_info_xml(info.as_xml()).side == "L"
+    assert parse_info_xml(pylsl.StreamInfo("d2", "Force", 1, 100.0, "float32", "d").as_xml()).side == ""
+    bad = pylsl.StreamInfo("dyn", "Force", 1, 100.0, "float32", "dyn-x")
+    bad.desc().append_child_value("side", "left leg")
+    with pytest.raises(StreamFormatError, match="desc/side"):
+        parse_info_xml(bad.as_xml())

@@ -18,6 +18,7 @@ from gaitlab import __version__
 from gaitlab.drivers.virtual import outlets, render
 from gaitlab.drivers.virtual.model import SessionModel
 from gaitlab.io.writer import SessionWriter, header_from_xml
+from gaitlab.protocols import session_attrs
 
 CHUNK_BYTES = 1 << 20  # rows rendered and appended per step: about 1 MiB of samples
 
@@ -46,7 +47,8 @@ def write_offline_session(model: SessionModel, path: str | Path, t0: float = 100
     """Write ``model`` as a complete session file at ``path`` (replacing it); model time 0
     is LSL ``t0``. Written by the same SessionWriter as live recordings."""
     path = Path(path)
-    w = SessionWriter(path, model.profile, overwrite=True, start_lsl_time=t0)
+    w = SessionWriter(path, model.profile, overwrite=True, start_lsl_time=t0,
+                      session=session_attrs(model.protocol))
     try:
         w.file.attrs["software"] = f"gaitlab {__version__} (virtual athlete, offline)"
         for dev in devices:

@@ -80,6 +80,9 @@ class StrengthParams:
     plateau_s: float = 1.0  # plateau mean = highest mean force over this window
     rfd_window_ms: float = 200.0  # rate of force development over [onset, onset + this]
     onset_abs_N: float = 2.0  # force onset: first rise above baseline + max(abs, frac·peak)
+    # marker-less trials: their sides in order ("LRLRLR"; one letter = every trial); ""
+    # = the session's strength_order attribute, else the dynamometer stream's desc/side
+    order: str = ""
     onset_frac_peak: float = 0.05
 
 

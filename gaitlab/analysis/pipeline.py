@@ -286,6 +286,20 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
     return sc
 
 
+def _strength_order(s: Session, st: RecordedStream, p: AnalysisParams) -> tuple[str, str]:
+    """Sides of marker-less strength trials, in order, and where they come from: the
+    analysis parameter, else the session's ``strength_order`` attribute (written at
+    recording from the protocol), else the dynamometer stream's ``desc/side``."""
+    if p.strength.order:
+        return p.strength.order, "the analysis parameters (strength.order)"
+    order = str(s.attrs.get("strength_order", "") or "")
+    if order:
+        return order, "the session's strength_order"
+    if st.spec.side:
+        return st.spec.side, "the dynamometer stream's desc/side"
+    return "", ""
+
+
 def _belt_speed(s: Session) -> float | None:
     """Treadmill belt speed (m/s): the pressure stream's declared speed, else the median of a
     BeltSpeed stream (mean of its belts), else unknown."""
@@ -574,10 +588,16 @@ def _strength(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
     tests = [tr for tr in trials if tr.test == p.strength.test]
     if not tests:
         auto = S.segment_trials(t, f, fs, p.strength)
-        res.notes["strength"] = (f"no {p.strength.test} trial markers; {len(auto)} trials found "
-                                 "in the force signal but their side is unknown")
         res.auto_trials = auto
-        return trials
+        order, source = _strength_order(s, st, p)
+        tests, why = S.sides_from_order(auto, order)
+        if not tests:
+            res.notes["strength"] = (f"no {p.strength.test} trial markers; {len(auto)} trials "
+                                     f"found in the force signal but {why}")
+            return trials
+        res.notes["strength.sides"] = (f"no {p.strength.test} trial markers: {len(auto)} trials "
+                                       f"found in the force signal, sides {order} from {source}")
+        trials = trials + tests
     ath = s.athlete
     lever, mass, height = (float(v) if v else None for v in
                            (ath.get("lever_arm_m"), ath.get("body_mass_kg"), ath.get("height_m")))

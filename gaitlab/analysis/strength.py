@@ -63,6 +63,22 @@ def segment_trials(t: np.ndarray, force: np.ndarray, fs: float, p: StrengthParam
                                                                          strict=True)]
 
 
+def sides_from_order(trials: list[Trial], order: str) -> tuple[list[Trial], str]:
+    """Marker-less ``trials`` (in time order) with their sides from ``order``: one letter per
+    trial ("LRLRLR"), or one letter for all. Returns ([], why) when that cannot be done."""
+    order = (order or "").strip().upper()
+    if not order:
+        return [], ("their side is unknown (no markers, no strength_order in the session, "
+                    "no desc/side on the dynamometer stream; pass strength.order)")
+    if set(order) - {"L", "R"}:
+        return [], f"the side order '{order}' is not made of L and R"
+    if len(order) not in (1, len(trials)):
+        return [], (f"the side order '{order}' has {len(order)} trials, the force signal "
+                    f"{len(trials)}: give the sides explicitly (strength.order)")
+    sides = order * len(trials) if len(order) == 1 else order
+    return [Trial(tr.test, sd, tr.t0, tr.t1) for tr, sd in zip(trials, sides, strict=True)], ""
+
+
 def smooth(force: np.ndarray, fs: float, smooth_ms: float) -> np.ndarray:
     """Running median then moving average over ``smooth_ms`` (NaNs interpolated first).
 

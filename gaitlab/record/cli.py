@@ -15,6 +15,7 @@ import click
 from gaitlab.athlete import load_profile
 from gaitlab.errors import GaitlabError
 from gaitlab.io.writer import repair_session
+from gaitlab.protocols import load_protocol, session_attrs
 from gaitlab.record.filters import StreamFilter
 from gaitlab.record.recorder import Recorder, StatusEvent
 
@@ -61,8 +62,15 @@ class StatusPrinter:
 @click.option("--source-id", "source_ids", multiple=True,
               help="Record only streams with this source_id (repeatable).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--protocol", default=None,
+              help="Assessment protocol being run (built-in name or .toml): its name and the "
+                   "strength trials' sides in order are written into the file.")
+@click.option("--strength-order", default=None, metavar="LRLRLR",
+              help="Sides of the dynamometer trials in order (one letter = all trials), for "
+                   "a recording without trial markers.")
 def record(out: Path, duration: float | None, athlete: str | None, types: tuple[str, ...],
-           names: tuple[str, ...], source_ids: tuple[str, ...], overwrite: bool) -> None:
+           names: tuple[str, ...], source_ids: tuple[str, ...], overwrite: bool,
+           protocol: str | None, strength_order: str | None) -> None:
     """Record LSL streams into one crash-safe HDF5 session file."""
     printer = StatusPrinter(sys.stderr if not sys.stdout.isatty() else sys.stdout)
     stop = threading.Event()
@@ -72,8 +80,15 @@ def record(out: Path, duration: float | None, athlete: str | None, types: tuple[
 
     try:
         profile = load_profile(athlete) if athlete else None
+        session = session_attrs(load_protocol(protocol)) if protocol else {}
+        if strength_order:
+            order = strength_order.strip().upper()
+            if not order or set(order) - {"L", "R"}:
+                raise GaitlabError(f"--strength-order '{strength_order}': use L and R only, "
+                                   "e.g. LRLRLR (or L for every trial)")
+            session["strength_order"] = order
         rec = Recorder(out, profile, StreamFilter(types, names, source_ids), printer,
-                       overwrite=overwrite)
+                       overwrite=overwrite, session=session)
         old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             summary = rec.run(duration, stop)

@@ -77,3 +77,13 @@ def test_side_extras_fredericson_unit() -> None:
     none = S.side_extras(np.array([np.nan]), np.array([np.nan]), np.array([np.nan]), None, None,
                          None)
     assert none["peak_force_N"] is None and none["torque_pct_bw_height"] is None
+
+
+def test_sides_from_order() -> None:
+    trials = [S.Trial("hip_abduction", "", float(i), float(i) + 1) for i in range(6)]
+    got, why = S.sides_from_order(trials, "lrlrlr")
+    assert [t.side for t in got] == list("LRLRLR") and why == ""
+    assert [t.side for t in S.sides_from_order(trials, "R")[0]] == ["R"] * 6
+    for order, fragment in (("", "unknown"), ("LRL", "3 trials"), ("LXLRLR", "L and R")):
+        got, why = S.sides_from_order(trials, order)
+        assert got == [] and fragment in why

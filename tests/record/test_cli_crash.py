@@ -133,3 +133,12 @@ def test_full_disk_stops_with_readable_file(uid: str, lsl_publisher) -> None:
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
         os.rmdir(mnt)
+
+
+def test_bad_strength_order_is_one_line_error(tmp_path: Path) -> None:
+    r = subprocess.run([*RECORD, "--out", str(tmp_path / "s.h5"), "--duration", "1",
+                        "--strength-order", "LXR"], capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    err = [ln for ln in r.stderr.splitlines() if ln.startswith("Error:")]
+    assert len(err) == 1 and "--strength-order" in err[0]
+    assert not (tmp_path / "s.h5").exists()
