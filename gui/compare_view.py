@@ -191,14 +191,14 @@ class CompareView(QtWidgets.QMainWindow):
 
     def load_athlete(self, db: str | Path | None, athlete_id: str) -> None:
         """Compare every visit of an athlete in the registry."""
-        from gaitlab.report.data import gather, registry_visits
+        from gaitlab.report.data import gather_athlete, registry_visits
 
         def work() -> ReportData:
-            paths, logs, prog = registry_visits(db, athlete_id)
-            if len(paths) < 2:
-                raise GaitlabError(f"athlete '{athlete_id}' has {len(paths)} visit with a session "
+            av = registry_visits(db, athlete_id)
+            if len(av.paths) < 2:
+                raise GaitlabError(f"athlete '{athlete_id}' has {len(av.paths)} visit with a session "
                                    "file; import a later visit to compare")
-            return gather(paths, logs, prog, enrolled=bool(prog))
+            return gather_athlete(av)
 
         self._run(work, f"athlete {athlete_id}")
 

@@ -208,6 +208,7 @@ class RegistryView(QtWidgets.QMainWindow):
                 return
 
     def _show_athlete(self) -> None:
+        from gaitlab.protocols.program import program_week
         from gaitlab.report.data import phase_text
 
         aid = self.selected_athlete()
@@ -225,9 +226,9 @@ class RegistryView(QtWidgets.QMainWindow):
         assert a is not None
         prog = "not enrolled in a program"
         if enr:
-            weeks = [v.week for v, _ in visits if v.week is not None]
             try:
-                phase = phase_text(enr[0], weeks[-1] if weeks else None)
+                week = program_week(enr[1], visits[-1][0].date) if visits else None
+                phase = phase_text(enr[0], week)
             except GaitlabError as exc:
                 phase = f"program does not load ({one_line(exc)})"
             prog = f"program <b>{enr[0]}</b> since {enr[1]} — at the last visit: {phase}"
@@ -366,11 +367,10 @@ class RegistryView(QtWidgets.QMainWindow):
         db, target = self.db, Path(out)
 
         def work() -> str:
-            from gaitlab.report.data import gather, registry_visits
+            from gaitlab.report.data import gather_athlete, registry_visits
             from gaitlab.report.render import render_pdf
 
-            paths, logs, prog = registry_visits(db, aid)
-            return str(render_pdf(gather(paths, logs, prog, enrolled=bool(prog)), target))
+            return str(render_pdf(gather_athlete(registry_visits(db, aid)), target))
 
         def done(path: str) -> None:
             self.show_message(f"report written: {path}")

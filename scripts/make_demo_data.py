@@ -27,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RUN_S = 15.0
 EMG_RATE_HZ = 1000.0  # half the default rate: EMG noise does not compress, this halves the files
 
+# Enrolment start: the day after the baseline visit, so the week-4 and week-8 visits fall in
+# program weeks 4 and 8 (gaitlab.protocols.program.program_week: week 1 = days 0–6).
+START_DATE = "2026-01-06"
+
 # Visit plan: what changes in the simulated athlete over the rehab program.
 VISITS = [
     {"file": "visit-1-baseline.h5", "kind": "baseline", "week": 0, "date": "2026-01-05",
@@ -89,8 +93,10 @@ def main(out: Path) -> None:
     proto = replace(demo, name="demo-short", strength=replace(demo.strength, rest_s=0.5),
                     pause=PauseBlock(1.0), run=RunBlock(duration_s=RUN_S))
     lines = ["# Demo athlete demo-001: visit metadata a clinician logs (made by",
-             "# scripts/make_demo_data.py). Files are in this folder.", "",
-             'athlete = "demo-001"', 'program = "itbs"', 'start_date = "2026-01-05"', ""]
+             "# scripts/make_demo_data.py). Files are in this folder. The program starts the day",
+             "# after the baseline assessment; week 1 = days 0–6 from the start, so the visits on",
+             "# days 27 and 55 are weeks 4 and 8.", "",
+             'athlete = "demo-001"', 'program = "itbs"', f'start_date = "{START_DATE}"', ""]
     for v in VISITS:
         prof = parse_profile(profile_text(base, v["set"]), "demo-001")
         model = build_session(prof, proto, seed=v["seed"])

@@ -36,27 +36,39 @@ def _text_page(fig: Figure, d: ReportData) -> None:
     lines.append(("p", f"Athlete {a.get('id', '?')} — {a.get('name', '')}; sex {a.get('sex') or '-'}, "
                        f"{a.get('body_mass_kg', '-')} kg, involved side {a.get('involved_side') or '-'}"))
     lines.append(("h2", "Visits"))
-    for v, lg in zip(d.visits, d.logs, strict=True):
-        pain = "-" if lg.pain_nrs is None else f"{lg.pain_nrs:g}/10"
-        vol = "-" if lg.run_volume_km is None else f"{lg.run_volume_km:g} km/week"
-        wk = "-" if lg.week is None else lg.week
-        lines.append(("p", f"{lg.date}  {lg.kind or 'session'}  week {wk}"
-                           f"  pain {pain}  running {vol}  file {Path(v.path).name}"))
+    for lg in d.visit_log or d.logs:
+        pain = "not logged" if lg.pain_nrs is None else f"{lg.pain_nrs:g}/10"
+        vol = "not logged" if lg.run_volume_km is None else f"{lg.run_volume_km:g} km/week"
+        wk = lg.shown_week
+        wk_txt = "" if wk is None else f"  week {wk}"
+        f = Path(lg.file).name if lg.file else "no session file"
+        if not d.logged:  # session files only: nothing was logged, so nothing to list but the file
+            lines.append(("p", f"{lg.date or '-'}  file {f}"))
+            continue
+        lines.append(("p", f"{lg.date or '-'}  {lg.kind or 'session'}{wk_txt}  pain {pain}  "
+                           f"running {vol}  file {f}"))
     if d.status is not None and d.program is not None:
         s = d.status
-        lines.append(("h2", f"Program: {d.program.name} — week {s.week} of {d.program.total_weeks}"))
-        ph = ", ".join(f"phase {p.number} {p.name}" for p in s.phases) or "no phase active"
+        wk = s.week_text + (f" of {d.program.total_weeks}" if s.week else "")
+        lines.append(("h2", f"Program: {d.program.name} — {wk}"))
+        ph = ", ".join(f"phase {p.number} {p.name}" for p in s.phases) or (
+            "unknown (no enrolment start date, no week logged)" if s.week is None else "no phase active")
         lines.append(("p", f"Current: {ph}"))
         lines.append(("h3", "Due now"))
         lines += [("li", x) for x in s.due]
-        verdict = "READY" if s.ready_to_run else "NOT YET READY"
-        lines.append(("h2", f"Return to running: {verdict}"))
+        last = (d.visit_log or d.logs)[-1]
+        verdict = "READY" if s.ready_to_run else "NOT READY"
+        at = last.date or "the last visit"
+        lines.append(("h2", f"Return to running: {verdict} (at the visit of {at})"))
         lines += [("ok", f"met: {x}") for x in s.met]
         lines += [("bad", f"unmet: {x}") for x in s.unmet]
         lines.append(("h3", "Warning signs: step back if"))
         lines += [("li", x) for x in s.warning_signs]
     else:
-        lines.append(("p", "Not enrolled in a program: program progress not shown."))
+        lines.append(("p", d.program_note or "Program progress not shown."))
+    if d.warnings:
+        lines.append(("h3", "Check"))
+        lines += [("bad", w) for w in d.warnings]
     rows = d.comparison.rows
     good = [r["label"] for r in rows if r["verdict"] == "improved"]
     bad = [r["label"] for r in rows if r["verdict"] == "worsened"]

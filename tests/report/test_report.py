@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from gaitlab.analysis.pipeline import analyze_session
-from gaitlab.registry.importer import demo_folder
-from gaitlab.report.data import step_widths_cm
+from gaitlab.registry import open_registry
+from gaitlab.registry.importer import demo_folder, demo_visits, import_demo
+from gaitlab.report.data import FILES_ONLY, gather, gather_athlete, registry_visits, step_widths_cm
 
 N_PAGES = 4  # summary, comparison table, strength/gait plots, EMG ensembles
 
@@ -46,6 +47,17 @@ def _pdf_info(pdf: bytes, key: str) -> str:
         i += 1
     raw = bytes(out)
     return raw[2:].decode("utf-16-be") if raw.startswith(b"\xfe\xff") else raw.decode("latin-1")
+
+
+def _pdf_text(path: Path) -> list[str]:
+    """The text of every page, as a PDF reader extracts it (PDFium via pypdfium2)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    finally:
+        pdf.close()
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -111,3 +123,59 @@ def test_report_from_files_and_bad_targets(tmp_path) -> None:
         assert bad.returncode != 0 and "Traceback" not in bad.stderr
         assert bad.stderr.strip().count("\n") == 0, bad.stderr
         assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.fixture
+def demo_db(tmp_path) -> Path:
+    db = tmp_path / "r.sqlite"
+    with open_registry(db) as r:
+        import_demo(r)
+    return db
+
+
+def test_readiness_comes_from_the_latest_visit_even_without_a_file(demo_db, tmp_path) -> None:
+    ready = gather_athlete(registry_visits(demo_db, "demo-001"))
+    assert ready.status is not None and ready.status.ready_to_run  # week 8: all criteria met
+    # a later visit is logged without a session file: pain 6/10, phase 3 painful, 0 pain-free days
+    with open_registry(demo_db) as r:
+        r.add_visit("demo-001", "reassessment", "2026-03-10", pain_nrs=6, pain_free_days=0,
+                    phase3_pain_free=False)
+    av = registry_visits(demo_db, "demo-001")
+    assert len(av.paths) == 3 and len(av.all_logs) == 4 and av.all_logs[-1].file == ""
+    d = gather_athlete(av)
+    s = d.status
+    assert s is not None and not s.ready_to_run
+    assert s.week == 10  # 2026-03-10 is day 63 after the start on 2026-01-06: week 10
+    assert any("6/10" in u for u in s.unmet) and any("only 0 days" in u for u in s.unmet)
+    assert any("phase 3" in u for u in s.unmet)
+    out = tmp_path / "late.pdf"
+    from gaitlab.report.render import render_pdf
+
+    page1 = _pdf_text(render_pdf(d, out))[0]
+    assert "Return to running: NOT READY (at the visit of 2026-03-10)" in page1
+    assert "2026-03-10 reassessment week 10 pain 6/10 running not logged file no session file" in page1
+
+
+def test_program_week_from_the_enrolment_start(demo_db) -> None:
+    _, logged = demo_visits()
+    d = gather_athlete(registry_visits(demo_db, "demo-001"))
+    # the shipped demo is consistent with the rule: logged weeks = weeks from the dates
+    assert [lg.program_week for lg in d.visit_log] == [lg["week"] for lg in logged] == [0, 4, 8]
+    assert not d.warnings and d.status is not None and d.status.week == 8
+    with open_registry(demo_db) as r:  # a visit logged without a week: counted from the start
+        r.add_visit("demo-001", "reassessment", "2026-02-16", pain_nrs=1)  # day 41: week 6
+        r.add_visit("demo-001", "reassessment", "2026-02-20", week=9)  # day 45 is week 7
+    d = gather_athlete(registry_visits(demo_db, "demo-001"))
+    assert [lg.shown_week for lg in d.visit_log] == [0, 4, 6, 7, 8]
+    assert len(d.warnings) == 1 and "logged as week 9, but it is week 7" in d.warnings[0]
+
+
+def test_report_from_files_leaves_the_program_unknown(tmp_path) -> None:
+    files = sorted(str(p) for p in demo_folder().glob("*.h5"))
+    d = gather(files)
+    assert d.status is None and d.program_note == FILES_ONLY
+    out = tmp_path / "files.pdf"
+    res = _run("report", *files, "--pdf", str(out))
+    assert res.returncode == 0 and "readiness unknown" in res.stdout
+    page1 = _pdf_text(out)[0]
+    assert "readiness: unknown" in page1 and "week 1" not in page1 and "not logged" not in page1
