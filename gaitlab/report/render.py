@@ -16,6 +16,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from gaitlab import __version__
+from gaitlab.compare import present as P
 from gaitlab.report.data import ReportData
 
 A4 = (8.27, 11.69)
@@ -100,24 +101,21 @@ def _table_page(fig: Figure, d: ReportData) -> None:
     fig.text(0.05, 0.97, "Metrics by visit: change first → last, judged against MDC",
              fontsize=13, weight="bold", va="top")
     short = [lb.split("(", 1)[1].rstrip(")") if "(wk" in lb else lb for lb in c.labels]
-    head = ["Metric", *short, "Change", "MDC / thr.", "Verdict", "Trend"]
+    head = ["Metric", "Better", *short, "Change", "MDC / thr.", "Verdict", "Trend"]
     cells, colours = [], []
     for r in c.rows:
-        t = r["trend"]
-        tr = "—" if t["slope"] is None else f"{t['slope']:+.2f}/{t['per'][:2]}" + (
-            " steady" if t["monotonic"] else "")
-        vals = ["—" if v is None else f"{v:.1f}" for v in r["values"]]
-        ch = "—" if r["change"] is None else f"{r['change']:+.1f}"
-        thr = "—" if r["threshold"] is None else f"{r['threshold']:.1f}"
-        cells.append([f"{r['label']} [{r['unit']}]", *vals, ch, thr, r["verdict"], tr])
+        vals = [P.fmt(v) for v in r["values"]]
+        cells.append([f"{r['label']} [{r['unit']}]", P.direction_text(r), *vals,
+                      P.fmt(r["change"], sign=True), P.threshold_text(r, unit=False), r["verdict"],
+                      P.trend_text(r, unit=False)])
         colours.append(["white"] * (len(head) - 2)
                        + [VERDICT_COLOURS.get(r["verdict"], "white"), "white"])
     ax = fig.add_axes((0.03, 0.30, 0.94, 0.64))
     ax.axis("off")
     if cells:
         nv = len(c.labels)
-        vw = min(0.09, 0.36 / nv)
-        widths = [0.27, *([vw] * nv), 0.065, 0.065, 0.2, 0.13]
+        vw = min(0.065, 0.3 / nv)
+        widths = [0.27, 0.08, *([vw] * nv), 0.06, 0.065, 0.18, 0.12]
         scale = 1.0 / sum(widths)
         tab = ax.table(cellText=cells, colLabels=head, cellColours=colours, loc="upper center",
                        cellLoc="left", colLoc="left", colWidths=[w * scale for w in widths])
@@ -129,7 +127,7 @@ def _table_page(fig: Figure, d: ReportData) -> None:
              "the two sessions' own step-to-step noise (1.96·√(SE₁²+SE₂²)); that shows the change "
              "is not chance scatter within the sessions, but not that it exceeds day-to-day "
              "variation. 'not judged' = no threshold known; the direction is still shown."]
-    notes += [f"• {b}" for b in sorted({r["basis"] for r in c.rows if r["basis"]})]
+    notes += [f"• {b}" for b in P.threshold_sources(c.rows)]
     y = 0.27
     for n in notes:
         for part in textwrap.wrap(n, 130):

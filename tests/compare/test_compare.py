@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -113,6 +114,20 @@ def test_cli_json_and_one_line_errors(tmp_path) -> None:
     out = json.loads(res.stdout)
     assert len(out["visits"]) == len(files) and all(len(m["values"]) == len(files)
                                                     for m in out["metrics"])
+    text = subprocess.run([sys.executable, "-m", "gaitlab", "compare", *files], capture_output=True,
+                          text=True, timeout=60)
+    assert text.returncode == 0, text.stderr
+    head, rule, *rows = text.stdout.splitlines()
+    assert head.split()[:2] == ["metric", "better"] and set(rule) <= {"-", " "}
+    by_label = {r.split(" [")[0]: r for r in rows if " [" in r}
+    # which way is better is printed on every row, also those judged "no detectable change"
+    assert "→ 90–110" in by_label["Hip abduction LSI (inv./uninv.)"]
+    assert "↓ lower" in by_label["GMED L onset re IC"] and "no detectable change" in by_label[
+        "GMED L onset re IC"]
+    assert "↑ higher" in by_label["Step width (signed, mean)"]
+    assert f" {BYRNE_2020.value:g} " in by_label["Hip abduction peak force R"]  # 4.85, not 4.8
+    assert not re.search(r"[-+]0\.0+(?![0-9])", text.stdout)  # no "-0.0" or "+0.00"
+    assert any("rows: Hip abduction peak force L, Hip abduction peak force R" in r for r in rows)
     junk = tmp_path / "junk.h5"
     junk.write_text("garbage")
     for args in ([files[0]], [files[0], str(junk)]):

@@ -84,6 +84,16 @@ def test_pdf_structure_and_summary_metadata(demo_pdf: Path) -> None:
     assert "Step width" in keywords and "Hip abduction peak force R" in keywords
 
 
+def test_pdf_text_has_the_table_headers_direction_and_readiness(demo_pdf: Path) -> None:
+    summary, table, *_ = _pdf_text(demo_pdf)
+    assert "Return to running: READY" in summary and "Program: itbs — week 8 of 12" in summary
+    for h in ("Metric", "Better", "wk 0", "wk 4", "wk 8", "Change", "MDC / thr.", "Verdict", "Trend"):
+        assert h in table, h
+    assert "↑ higher" in table and "↓ lower" in table and "→ 90–110" in table
+    assert "4.85" in table and not re.search(r"[-+]0\.0+(?![0-9])", table)  # no "-0.0" / "+0.00"
+    assert "rows: Hip abduction peak force L, Hip abduction peak force R" in table.replace("\r\n", " ")
+
+
 def test_pdf_renders_to_readable_pngs(demo_pdf: Path, tmp_path) -> None:
     # PDFium (the PDF engine of Chromium, via pypdfium2) renders each page to a PNG, as a
     # reader's viewer would; the PNGs are kept in tmp_path for a person to look at.
