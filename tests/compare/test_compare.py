@@ -12,7 +12,7 @@ import h5py
 import pytest
 
 from gaitlab.compare import MDC, MetricDef, compare_visits, judge, load_visit, metric_defs, trend
-from gaitlab.compare.metrics import BYRNE_2020
+from gaitlab.compare.metrics import BYRNE_2020, LSI_MDC
 from gaitlab.errors import GaitlabError
 from gaitlab.registry.importer import demo_folder, demo_visits
 
@@ -36,6 +36,16 @@ def test_judge_against_published_mdc() -> None:
     rel = MetricDef("k", "k", "x", "up", MDC(10.0, "x", relative=True))
     assert judge(rel, v(200.0), v(215.0))["verdict"] == "no detectable change"  # 15 < 10 % of 200
     assert judge(rel, v(200.0), v(225.0))["verdict"] == "improved"
+
+
+def test_every_mdc_has_a_full_source_and_says_what_it_is() -> None:
+    mdcs = {d.mdc for d in metric_defs() if d.mdc is not None}
+    assert mdcs == {BYRNE_2020, LSI_MDC}
+    for m in mdcs:  # journal or server, year and a DOI; and whether within- or between-day
+        assert "doi:10." in m.source and "20" in m.source, m.source
+    assert "WITHIN-DAY" in BYRNE_2020.source and "Arch Rehabil Res Clin Transl" in BYRNE_2020.source
+    assert "7 ± 2 days" in LSI_MDC.source and "not peer reviewed" in LSI_MDC.source
+    assert "Byrne" not in LSI_MDC.source  # the LSI MDC is not from Byrne 2020
 
 
 def test_target_direction_and_unjudged_metrics() -> None:

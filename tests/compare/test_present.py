@@ -45,7 +45,7 @@ def test_direction_threshold_and_trend_text() -> None:
     r = rows["strength.R.peak_force_N"]
     assert P.threshold_text(r) == f"{r['threshold']:g} N"  # 4.85 as published, not 4.8
     assert P.threshold_text(r, unit=False) == f"{r['threshold']:g}"
-    assert "Byrne 2020" in P.threshold_tip(r)  # the MDC's published source
+    assert "doi:10.1016/j.arrct.2020.100050" in P.threshold_tip(r)  # the MDC's full source
     assert P.trend_text(r).startswith(f"{r['trend']['slope']:+.2f} N/week")
     assert P.trend_text(r).endswith("steady") == bool(r["trend"]["monotonic"])
     steps = P.steps_text(r, c.labels).splitlines()
