@@ -8,6 +8,8 @@ cycle, visits overlaid.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from matplotlib.figure import Figure
 
 from gaitlab import __version__
 from gaitlab.compare import present as P
+from gaitlab.errors import GaitlabError
 from gaitlab.report.data import ReportData
 
 A4 = (8.27, 11.69)
@@ -231,24 +234,60 @@ def _emg_page(fig: Figure, d: ReportData) -> None:
                 ax.legend(fontsize=6)
 
 
-def render_pdf(d: ReportData, out: str | Path) -> Path:
-    """Write the report; returns the path. Title/Subject/Keywords metadata summarise it."""
+def check_output(out: str | Path) -> Path:
+    """The PDF path if it can be written, else a one-line :class:`GaitlabError` saying what to
+    do: a folder given instead of a file, a parent that is a file, a folder that does not
+    exist (it is not created: a mistyped path should not make folders), no permission."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    hint = "choose another --pdf path"
+    if out.is_dir():
+        raise GaitlabError(f"{out}: is a folder; give a file name, e.g. {out / 'report.pdf'}")
+    parent = out.parent
+    anc = parent
+    while not anc.exists() and anc != anc.parent:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise GaitlabError(f"{out}: {anc} is a file, not a folder; {hint}")
+    if anc != parent:
+        raise GaitlabError(f"{out}: folder {parent} does not exist; create it or {hint}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise GaitlabError(f"{out}: cannot write in {parent} (permission denied); {hint}")
+    return out
+
+
+def render_pdf(d: ReportData, out: str | Path) -> Path:
+    """Write the report; returns the path. Title/Subject/Keywords metadata summarise it.
+
+    The PDF is written to a temporary file beside ``out`` and renamed, so a failure never
+    leaves a half-written report; an unwritable path is a one-line GaitlabError."""
+    out = check_output(out)
     aid = d.athlete.get("id", "unknown")
     rows = d.comparison.rows
     n_imp = sum(r["verdict"] == "improved" for r in rows)
     n_wor = sum(r["verdict"] == "worsened" for r in rows)
-    ready = ("n/a" if d.status is None else "ready" if d.status.ready_to_run else
+    ready = ("unknown" if d.status is None else "ready" if d.status.ready_to_run else
              "not ready: " + "; ".join(d.status.unmet))
     meta = {"Title": f"gaitlab ITBS report {aid}", "Author": f"gaitlab {__version__}",
             "Subject": f"{len(d.visits)} visits; {n_imp} improved, {n_wor} worsened; "
                        f"return to run: {ready}",
             "Keywords": ", ".join(r["label"] for r in rows)}
     pages = (_text_page, _table_page, _plots_page, _emg_page)
-    with PdfPages(out, metadata=meta) as pdf:
-        for page in pages:
-            fig = Figure(figsize=A4)
-            page(fig, d)
-            pdf.savefig(fig)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    except OSError as exc:
+        raise GaitlabError(f"{out}: cannot write the report ({exc.strerror}); choose another "
+                           "--pdf path") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh, PdfPages(fh, metadata=meta) as pdf:
+            for page in pages:
+                fig = Figure(figsize=A4)
+                page(fig, d)
+                pdf.savefig(fig)
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise GaitlabError(f"{out}: cannot write the report ({exc.strerror or exc}); choose "
+                           "another --pdf path") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return out

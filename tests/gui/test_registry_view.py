@@ -66,7 +66,10 @@ def test_import_files_then_visits_comparison_and_report(view, qtbot, tmp_path) -
     assert len(cmp_view.data.visits) == len(FILES)
     assert cmp_view.table.rowCount() == len(cmp_view.data.comparison.rows) > 0
     # the PDF, made in the background
-    out = tmp_path / "out" / "demo.pdf"
+    with qtbot.waitSignal(view.failed, timeout=120000):  # a folder that does not exist: one line
+        view.make_report(tmp_path / "no-such-folder" / "demo.pdf")
+    assert "does not exist" in view.message and "\n" not in view.message
+    out = tmp_path / "demo.pdf"
     with qtbot.waitSignal(view.report_done, timeout=120000) as sig:
         view.make_report(out)
     assert sig.args == [str(out)] and out.read_bytes()[:5] == b"%PDF-"

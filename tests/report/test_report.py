@@ -189,3 +189,18 @@ def test_report_from_files_leaves_the_program_unknown(tmp_path) -> None:
     assert res.returncode == 0 and "readiness unknown" in res.stdout
     page1 = _pdf_text(out)[0]
     assert "readiness: unknown" in page1 and "week 1" not in page1 and "not logged" not in page1
+
+
+def test_unwritable_pdf_path_is_one_line_error(tmp_path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    cases = {tmp_path / "no-such-folder" / "r.pdf": "does not exist",
+             tmp_path: "is a folder",
+             a_file / "r.pdf": "is a file, not a folder",
+             a_file / "sub" / "r.pdf": "is a file, not a folder"}
+    for path, expect in cases.items():
+        bad = _run("report", "--demo", "--pdf", str(path))
+        assert bad.returncode != 0 and "Traceback" not in bad.stderr, bad.stderr
+        assert bad.stderr.strip().count("\n") == 0 and expect in bad.stderr, bad.stderr
+    assert not (tmp_path / "no-such-folder").exists()  # a mistyped path makes no folders
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # no temporary files left
