@@ -287,6 +287,15 @@ def load_program(name_or_path: str | Path | None = None, check_protocol: bool = 
     return prog
 
 
+def program_reference(name_or_path: str | Path) -> tuple[Program, str]:
+    """Load a program and say how an enrolment should refer to it: a built-in's name
+    ("itbs"), or the absolute path of a clinic's file, so the enrolment still finds it when
+    the registry is used from another folder."""
+    prog = load_program(name_or_path)
+    p = Path(name_or_path)
+    return prog, (str(p.resolve()) if p.exists() else prog.name)
+
+
 # ---- progress ---------------------------------------------------------------------
 
 def program_week(start_date: str | dt.date, visit_date: str | dt.date) -> int:

@@ -84,12 +84,13 @@ def show(ctx: click.Context, athlete_id: str) -> None:
 @click.pass_context
 def enrol(ctx: click.Context, athlete_id: str, program: str, start_date: str) -> None:
     """Enrol an athlete in a rehab program."""
-    from gaitlab.protocols.program import load_program
+    from gaitlab.protocols.program import program_reference
 
-    prog = load_program(program)
+    prog, ref = program_reference(program)
     with _reg(ctx) as r:
-        r.enrol(athlete_id, program if program.endswith(".toml") else prog.name, start_date)
-    click.echo(f"{athlete_id} enrolled in {prog.name} from {start_date}")
+        r.enrol(athlete_id, ref, start_date)
+    where = "" if ref == prog.name else f" ({ref})"
+    click.echo(f"{athlete_id} enrolled in {prog.name}{where} from {start_date}")
 
 
 @athletes.group("visit")

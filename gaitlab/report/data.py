@@ -12,7 +12,7 @@ import numpy as np
 from gaitlab.analysis import gait as G
 from gaitlab.compare.core import Comparison, Visit, compare_visits, load_visit
 from gaitlab.compare.metrics import CADENCE_TARGET, metric_defs
-from gaitlab.errors import GaitlabError
+from gaitlab.errors import GaitlabError, ProfileError
 from gaitlab.protocols.program import (
     Program,
     ProgramStatus,
@@ -179,6 +179,13 @@ def gather(paths: list[str | Path], logs: list[VisitLog] | None = None,
 def gather_athlete(av: AthleteVisits, program: str | Path | None = None) -> ReportData:
     """:func:`gather` for an athlete from the registry (``program`` overrides the enrolment)."""
     prog = program or av.program
+    if prog and not program:
+        try:
+            load_program(prog)
+        except ProfileError as exc:
+            raise GaitlabError(f"{exc} (the program of {av.athlete_id}'s enrolment); re-enrol with "
+                               f"'gaitlab athletes enrol {av.athlete_id} --program FILE.toml --start "
+                               f"{av.start_date}' or pass --program") from None
     d = gather(av.paths, av.logs, prog, enrolled=bool(prog), visit_log=av.all_logs,
                start_date=av.start_date)
     d.warnings = av.warnings + d.warnings

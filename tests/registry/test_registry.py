@@ -17,9 +17,10 @@ from gaitlab.registry.importer import demo_folder, import_demo, import_session
 DEMO = demo_folder()
 
 
-def _cli(*args: str, env_home: Path) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str, env_home: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "gaitlab", *args], capture_output=True, text=True,
-                          env={"GAITLAB_HOME": str(env_home), "PATH": "/usr/bin:/bin"}, timeout=60)
+                          env={"GAITLAB_HOME": str(env_home), "PATH": "/usr/bin:/bin"}, timeout=120,
+                          cwd=cwd)
 
 
 def test_athletes_visits_and_validation(tmp_path) -> None:
@@ -105,3 +106,34 @@ def test_cli_end_to_end_and_one_line_errors(tmp_path) -> None:
         bad = _cli(*args, env_home=home)
         assert bad.returncode != 0
         assert "Traceback" not in bad.stderr and bad.stderr.strip().count("\n") == 0, bad.stderr
+
+
+def test_enrol_stores_the_clinic_program_file_as_an_absolute_path(tmp_path) -> None:
+    from gaitlab.protocols.program import builtin_program_path
+
+    home, clinic = tmp_path / "home", tmp_path / "clinic"
+    clinic.mkdir()
+    text = builtin_program_path("itbs").read_text(encoding="utf-8")
+    (clinic / "clinic.toml").write_text(text.replace('name = "itbs"', 'name = "clinic-x"'),
+                                        encoding="utf-8")
+    f = tmp_path / "s.h5"
+    shutil.copy(DEMO / "visit-3-week8.h5", f)
+    assert _cli("athletes", "import", str(f), "--pain", "0", env_home=home).returncode == 0
+    res = _cli("athletes", "enrol", "demo-001", "--program", "clinic.toml", "--start", "2026-01-06",
+               env_home=home, cwd=clinic)  # a relative path, from the clinic's folder
+    assert res.returncode == 0, res.stderr
+    with open_registry(home / "registry.sqlite") as r:
+        assert r.enrolment("demo-001") == (str(clinic / "clinic.toml"), "2026-01-06")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    rep = _cli("report", "demo-001", "--pdf", str(elsewhere / "r.pdf"), env_home=home, cwd=elsewhere)
+    assert rep.returncode == 0, rep.stderr  # the enrolment finds its program from any folder
+    (clinic / "clinic.toml").rename(clinic / "moved.toml")  # the file moves: one line, what to do
+    rep = _cli("report", "demo-001", "--pdf", str(elsewhere / "r2.pdf"), env_home=home, cwd=elsewhere)
+    assert rep.returncode != 0 and rep.stderr.strip().count("\n") == 0, rep.stderr
+    assert "no such rehab program" in rep.stderr and "re-enrol" in rep.stderr
+    builtin = _cli("athletes", "enrol", "demo-001", "--program", "itbs", "--start", "2026-01-07",
+                   env_home=home)
+    assert builtin.returncode == 0
+    with open_registry(home / "registry.sqlite") as r:
+        assert r.enrolment("demo-001") == ("itbs", "2026-01-07")  # a built-in stays a name
