@@ -3,6 +3,11 @@
 Default location: ``$GAITLAB_HOME/registry.sqlite`` if GAITLAB_HOME is set, else
 ``$XDG_DATA_HOME/gaitlab/registry.sqlite`` (``~/.local/share/gaitlab/registry.sqlite``).
 Every error bad input can cause is a one-line :class:`RegistryError`.
+
+Schema 2 adds ``sessions.data_sha256``, the hash of the recording without ``/analysis``
+(:func:`gaitlab.registry.hashing.recording_sha256`), which is what ``verify`` compares; a
+schema-1 registry is upgraded in place when opened, and each old row gets its recording
+hash the first time its file is verified unchanged by the whole-file hash.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from gaitlab.errors import GaitlabError
 
 VISIT_KINDS = ("baseline", "reassessment", "discharge")
 SIDES = ("L", "R", "")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS athletes (
@@ -54,10 +60,13 @@ CREATE TABLE IF NOT EXISTS sessions (
     path TEXT NOT NULL,
     sha256 TEXT NOT NULL UNIQUE,
     size_bytes INTEGER NOT NULL,
-    imported_utc TEXT NOT NULL
+    imported_utc TEXT NOT NULL,
+    data_sha256 TEXT
 );
 CREATE INDEX IF NOT EXISTS visits_by_athlete ON visits(athlete_id, date);
 """
+# after the schema-1 → 2 upgrade has added the column
+_INDEXES = "CREATE UNIQUE INDEX IF NOT EXISTS sessions_by_recording ON sessions(data_sha256);"
 
 
 class RegistryError(GaitlabError):
@@ -96,9 +105,10 @@ class SessionRow:
     id: int
     visit_id: int
     path: str
-    sha256: str
+    sha256: str  # the whole file when imported
     size_bytes: int
     imported_utc: str
+    data_sha256: str | None = None  # the recording (all but /analysis); None: schema-1 row
 
 
 def default_db_path() -> Path:
@@ -246,16 +256,21 @@ class Registry:
 
     # -- session files --
     def add_session(self, visit_id: int, path: str | Path) -> SessionRow:
+        from gaitlab.registry.hashing import recording_sha256
+
         p = Path(path).resolve()
         if not p.is_file():
             raise RegistryError(f"{p}: no such file")
+        data = recording_sha256(p)
         digest = file_sha256(p)
-        old = self._exec("SELECT * FROM sessions WHERE sha256 = ?", (digest,)).fetchone()
+        old = self._exec("SELECT path, visit_id FROM sessions WHERE data_sha256 = ? OR sha256 = ?",
+                         (data, digest)).fetchone()
         if old is not None:
-            raise RegistryError(f"{p}: already imported (same content as {old[2]}, visit {old[1]})")
+            raise RegistryError(f"{p}: already imported (same recording as {old[0]}, visit {old[1]})")
         self.visit(visit_id)
-        cur = self._exec("INSERT INTO sessions (visit_id, path, sha256, size_bytes, imported_utc) "
-                         "VALUES (?,?,?,?,?)", (visit_id, str(p), digest, p.stat().st_size, _now()))
+        cur = self._exec("INSERT INTO sessions (visit_id, path, sha256, size_bytes, imported_utc, "
+                         "data_sha256) VALUES (?,?,?,?,?,?)",
+                         (visit_id, str(p), digest, p.stat().st_size, _now(), data))
         return SessionRow(*self._exec("SELECT * FROM sessions WHERE id = ?",
                                       (cur.lastrowid,)).fetchone())
 
@@ -264,11 +279,24 @@ class Registry:
             "SELECT * FROM sessions WHERE visit_id = ? ORDER BY id", (visit_id,))]
 
     def verify(self, s: SessionRow) -> str:
-        """"ok", "missing" or "changed" (content hash differs from the imported file)."""
+        """"ok", "missing" or "changed": the recording (everything but ``/analysis``) differs
+        from the one imported, or the file is no longer a readable session file. Writing or
+        rewriting ``/analysis`` does not count as a change."""
+        from gaitlab.registry.hashing import recording_sha256
+
         p = Path(s.path)
         if not p.is_file():
             return "missing"
-        return "ok" if file_sha256(p) == s.sha256 else "changed"
+        try:
+            data = recording_sha256(p)
+        except GaitlabError:
+            return "changed"
+        if s.data_sha256 is not None:
+            return "ok" if data == s.data_sha256 else "changed"
+        if file_sha256(p) != s.sha256:  # a schema-1 row: only the whole-file hash is known
+            return "changed"
+        self._exec("UPDATE sessions SET data_sha256 = ? WHERE id = ?", (data, s.id))
+        return "ok"
 
 
 def _visit(r: tuple[Any, ...]) -> VisitRow:
@@ -287,11 +315,15 @@ def open_registry(path: str | Path | None = None) -> Registry:
         con = sqlite3.connect(p)
         con.execute("PRAGMA foreign_keys = ON")
         ver = con.execute("PRAGMA user_version").fetchone()[0]
-        if ver not in (0, SCHEMA_VERSION):
+        if ver > SCHEMA_VERSION:
             con.close()
             raise RegistryError(f"{p}: registry schema {ver} is newer than this gaitlab "
                                 f"({SCHEMA_VERSION}); upgrade gaitlab")
         con.executescript(_SCHEMA)
+        cols = [r[1] for r in con.execute("PRAGMA table_info(sessions)")]
+        if "data_sha256" not in cols:  # schema 1 → 2
+            con.execute("ALTER TABLE sessions ADD COLUMN data_sha256 TEXT")
+        con.executescript(_INDEXES)
         con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         con.commit()
     except sqlite3.DatabaseError as exc:

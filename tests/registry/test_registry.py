@@ -137,3 +137,55 @@ def test_enrol_stores_the_clinic_program_file_as_an_absolute_path(tmp_path) -> N
     assert builtin.returncode == 0
     with open_registry(home / "registry.sqlite") as r:
         assert r.enrolment("demo-001") == ("itbs", "2026-01-07")  # a built-in stays a name
+
+
+def test_analysing_an_imported_file_does_not_flag_it_changed(tmp_path) -> None:
+    home = tmp_path / "home"
+    f = tmp_path / "plain.h5"
+    shutil.copy(DEMO / "visit-1-baseline.h5", f)
+    with h5py.File(f, "r+") as h:
+        del h["analysis"]  # as recorded: no analysis yet
+    assert _cli("athletes", "import", str(f), env_home=home).returncode == 0
+    before = f.read_bytes()
+    res = _cli("compare", str(f), str(DEMO / "visit-3-week8.h5"), env_home=home)
+    assert res.returncode == 0, res.stderr
+    with h5py.File(f, "r") as h:
+        assert "metrics_json" in h["analysis"].attrs  # compare analysed it and stored /analysis
+    assert f.read_bytes() != before  # the file's bytes did change ...
+    shown = _cli("athletes", "show", "demo-001", env_home=home).stdout
+    assert "[ok]" in shown and "[changed]" not in shown  # ... but not the recording
+    with h5py.File(f, "r+") as h:  # a change to the recorded signals is still caught
+        emg = next(d for n, d in h["streams"].items() if "EMG" in n)["data"]
+        emg[100, 0] = emg[100, 0] + 1.0
+    assert "[changed]" in _cli("athletes", "show", "demo-001", env_home=home).stdout
+    with open_registry(home / "registry.sqlite") as r, pytest.raises(RegistryError, match="already"):
+        import_session(r, DEMO / "visit-1-baseline.h5")  # the same recording, analysed or not
+
+
+def test_schema_1_registry_is_upgraded_and_keeps_its_files_ok(tmp_path) -> None:
+    import sqlite3
+
+    from gaitlab.registry.db import file_sha256
+
+    db, f = tmp_path / "old.sqlite", tmp_path / "s.h5"
+    shutil.copy(DEMO / "visit-2-week4.h5", f)
+    with open_registry(db) as r:
+        r.add_athlete("a-1")
+        v = r.add_visit("a-1", "baseline", "2026-01-05")
+    con = sqlite3.connect(db)  # make it a schema-1 registry with a row as schema 1 wrote it
+    con.executescript("DROP INDEX sessions_by_recording; ALTER TABLE sessions DROP COLUMN data_sha256;"
+                      "PRAGMA user_version = 1;")
+    con.execute("INSERT INTO sessions (visit_id, path, sha256, size_bytes, imported_utc) "
+                "VALUES (?,?,?,?,?)", (v.id, str(f), file_sha256(f), f.stat().st_size, "2026-01-05"))
+    con.commit()
+    con.close()
+    with open_registry(db) as r:
+        (s,) = r.sessions(v.id)
+        assert s.data_sha256 is None and r.verify(s) == "ok"  # by the whole-file hash, once
+    with open_registry(db) as r:
+        (s,) = r.sessions(v.id)
+        assert s.data_sha256 is not None  # filled in: from now on analysis does not count
+        assert r.con.execute("PRAGMA user_version").fetchone()[0] == 2
+        with h5py.File(f, "r+") as h:
+            del h["analysis"]
+        assert r.verify(s) == "ok"
