@@ -305,16 +305,37 @@ def _visit(r: tuple[Any, ...]) -> VisitRow:
     return VisitRow(*v)
 
 
+def _refuse_foreign_file(p: Path) -> None:
+    """An existing, non-empty file that is not SQLite is never turned into a registry."""
+    try:
+        if not p.is_file() or p.stat().st_size == 0:
+            return
+        with open(p, "rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise RegistryError(f"{p}: cannot read the registry ({exc.strerror}); give another --db "
+                            "or set GAITLAB_HOME") from None
+    if head != SQLITE_MAGIC:
+        raise RegistryError(f"{p}: not a registry (an existing file that is not an SQLite "
+                            "database); give another --db path (it was not changed)")
+
+
 def open_registry(path: str | Path | None = None) -> Registry:
     """Open (creating if needed) the registry at ``path`` or :func:`default_db_path`."""
     p = Path(path) if path else default_db_path()
     if p.is_dir():
         raise RegistryError(f"{p}: is a folder; give the registry's .sqlite file path")
+    _refuse_foreign_file(p)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(p)
         con.execute("PRAGMA foreign_keys = ON")
         ver = con.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if ver == 0 and tables and "athletes" not in tables:
+            con.close()
+            raise RegistryError(f"{p}: an SQLite database of another program, not a gaitlab "
+                                "registry; give another --db path (it was not changed)")
         if ver > SCHEMA_VERSION:
             con.close()
             raise RegistryError(f"{p}: registry schema {ver} is newer than this gaitlab "

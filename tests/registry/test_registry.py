@@ -189,3 +189,27 @@ def test_schema_1_registry_is_upgraded_and_keeps_its_files_ok(tmp_path) -> None:
         with h5py.File(f, "r+") as h:
             del h["analysis"]
         assert r.verify(s) == "ok"
+
+
+def test_db_option_never_turns_another_file_into_a_registry(tmp_path) -> None:
+    import sqlite3
+
+    small = tmp_path / "notes.txt"
+    small.write_bytes(b"hello\n")  # small enough that SQLite would take it for an empty database
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    before = {f: f.read_bytes() for f in (small, other)}
+    for f, expect in ((small, "not an SQLite database"), (other, "of another program")):
+        for args in (("athletes", "--db", str(f), "list"), ("report", "x", "--db", str(f), "--pdf",
+                                                            str(tmp_path / "r.pdf"))):
+            bad = _cli(*args, env_home=tmp_path / "home")
+            assert bad.returncode != 0 and expect in bad.stderr, bad.stderr
+            assert "Traceback" not in bad.stderr and bad.stderr.strip().count("\n") == 0
+        assert f.read_bytes() == before[f]  # untouched
+    empty = tmp_path / "new.sqlite"
+    empty.touch()  # an empty file is fine: it becomes a new registry
+    assert _cli("athletes", "--db", str(empty), "list", env_home=tmp_path / "home").returncode == 0
+    assert empty.read_bytes().startswith(b"SQLite format 3\x00")
