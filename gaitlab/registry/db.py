@@ -216,11 +216,13 @@ class Registry:
         return None if r is None else (r[0], r[1])
 
     # -- visits --
-    def add_visit(self, athlete_id: str, kind: str, date: str, week: int | None = None,
-                  pain_nrs: float | None = None, run_volume_km: float | None = None,
-                  pain_free_days: int | None = None, phase3_pain_free: bool | None = None,
-                  notes: str = "") -> VisitRow:
-        self.athlete(athlete_id)
+    VISIT_FIELDS = ("kind", "date", "week", "pain_nrs", "run_volume_km", "pain_free_days",
+                    "phase3_pain_free", "notes")
+
+    @staticmethod
+    def _check_visit(kind: str, date: str, week: int | None, pain_nrs: float | None,
+                     run_volume_km: float | None, pain_free_days: int | None) -> str:
+        """Validate a visit's values (one-line RegistryError); returns the date as YYYY-MM-DD."""
         if kind not in VISIT_KINDS:
             raise RegistryError(f"visit kind '{kind}' is not one of {', '.join(VISIT_KINDS)}")
         if pain_nrs is not None and not 0 <= pain_nrs <= 10:
@@ -231,13 +233,49 @@ class Registry:
             raise RegistryError(f"week {week} must be 0–104 (0 = baseline)")
         if pain_free_days is not None and pain_free_days < 0:
             raise RegistryError("pain-free days must be >= 0")
+        return check_date(date)
+
+    def add_visit(self, athlete_id: str, kind: str, date: str, week: int | None = None,
+                  pain_nrs: float | None = None, run_volume_km: float | None = None,
+                  pain_free_days: int | None = None, phase3_pain_free: bool | None = None,
+                  notes: str = "") -> VisitRow:
+        self.athlete(athlete_id)
+        day = self._check_visit(kind, date, week, pain_nrs, run_volume_km, pain_free_days)
         p3 = None if phase3_pain_free is None else int(bool(phase3_pain_free))
         cur = self._exec(
             "INSERT INTO visits (athlete_id, kind, date, week, pain_nrs, run_volume_km, "
             "pain_free_days, phase3_pain_free, notes) VALUES (?,?,?,?,?,?,?,?,?)",
-            (athlete_id, kind, check_date(date), week, pain_nrs, run_volume_km, pain_free_days,
-             p3, notes))
+            (athlete_id, kind, day, week, pain_nrs, run_volume_km, pain_free_days, p3, notes))
         return self.visit(int(cur.lastrowid or 0))
+
+    def update_visit(self, visit_id: int, **changes: object) -> VisitRow:
+        """Change some of a visit's values (``VISIT_FIELDS``; a value of None clears it, except
+        kind and date, which a visit always has). Returns the visit as stored."""
+        unknown = set(changes) - set(self.VISIT_FIELDS)
+        if unknown:
+            raise RegistryError(f"unknown visit field(s) {', '.join(sorted(unknown))}")
+        old = self.visit(visit_id)
+        new: dict[str, Any] = {f: getattr(old, f) for f in self.VISIT_FIELDS} | changes
+        if new["kind"] is None or new["date"] is None:
+            raise RegistryError("a visit's kind and date cannot be cleared")
+        new["date"] = self._check_visit(new["kind"], new["date"], new["week"], new["pain_nrs"],
+                                        new["run_volume_km"], new["pain_free_days"])
+        p3 = new["phase3_pain_free"]
+        new["phase3_pain_free"] = None if p3 is None else int(bool(p3))
+        new["notes"] = new["notes"] or ""
+        sets = ", ".join(f"{f} = ?" for f in self.VISIT_FIELDS)
+        self._exec(f"UPDATE visits SET {sets} WHERE id = ?",
+                   (*(new[f] for f in self.VISIT_FIELDS), visit_id))
+        return self.visit(visit_id)
+
+    def delete_visit(self, visit_id: int) -> tuple[VisitRow, int]:
+        """Remove a visit and its session-file entries (the files themselves are not touched).
+        Returns the removed visit and how many file entries went with it."""
+        v = self.visit(visit_id)
+        n = len(self.sessions(visit_id))
+        self._exec("DELETE FROM sessions WHERE visit_id = ?", (visit_id,))
+        self._exec("DELETE FROM visits WHERE id = ?", (visit_id,))
+        return v, n
 
     def visit(self, visit_id: int) -> VisitRow:
         r = self._exec("SELECT * FROM visits WHERE id = ?", (visit_id,)).fetchone()

@@ -213,3 +213,36 @@ def test_db_option_never_turns_another_file_into_a_registry(tmp_path) -> None:
     empty.touch()  # an empty file is fine: it becomes a new registry
     assert _cli("athletes", "--db", str(empty), "list", env_home=tmp_path / "home").returncode == 0
     assert empty.read_bytes().startswith(b"SQLite format 3\x00")
+
+
+def test_show_prints_every_readiness_input_and_edit_delete_visits(tmp_path) -> None:
+    home = tmp_path / "home"
+    assert _cli("athletes", "import", "--demo", env_home=home).returncode == 0
+    res = _cli("athletes", "visit", "add", "demo-001", "--date", "2026-03-10", "--pain", "6",
+               "--pain-free-days", "0", "--phase3-painful", env_home=home)
+    assert res.returncode == 0, res.stderr
+    shown = _cli("athletes", "show", "demo-001", env_home=home).stdout.splitlines()
+    late = next(x for x in shown if "2026-03-10" in x)
+    assert late.split(": ", 1)[1] == ("2026-03-10 reassessment, program week 10; pain 6/10; run volume "
+                                      "not logged; pain-free days 0; phase-3 exercises pain-free: no")
+    wk8 = next(x for x in shown if "2026-03-02" in x)
+    assert "pain-free days 9" in wk8 and "phase-3 exercises pain-free: yes" in wk8
+    assert "-/10" not in "\n".join(shown) and " - km" not in "\n".join(shown)
+    assert shown[-1].startswith("return to running (at 2026-03-10): NOT READY")
+    assert "6/10" in shown[-1] and "only 0 days" in shown[-1]
+    vid = late.split(":")[0].split()[-1]
+    res = _cli("athletes", "visit", "edit", vid, "--pain", "0", "--pain-free-days", "7",
+               "--phase3-pain-free", "--clear", "volume", env_home=home)
+    assert res.returncode == 0 and "pain 0/10" in res.stdout and "pain-free days 7" in res.stdout
+    assert _cli("athletes", "show", "demo-001", env_home=home).stdout.splitlines()[-1] == (
+        "return to running (at 2026-03-10): READY")
+    for bad in (("edit", vid, "--pain", "11"), ("edit", vid), ("edit", "999", "--pain", "1"),
+                ("delete", "999", "--yes")):
+        r = _cli("athletes", "visit", *bad, env_home=home)
+        assert r.returncode != 0 and "Traceback" not in r.stderr
+    res = _cli("athletes", "visit", "delete", vid, "--yes", env_home=home)
+    assert res.returncode == 0 and "0 session-file entries" in res.stdout
+    res = _cli("athletes", "visit", "delete", "3", "--yes", env_home=home)  # the week-8 visit
+    assert "1 session-file entry" in res.stdout and (DEMO / "visit-3-week8.h5").is_file()
+    shown = _cli("athletes", "show", "demo-001", env_home=home).stdout
+    assert "2026-03-10" not in shown and "visit-3-week8.h5" not in shown
