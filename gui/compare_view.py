@@ -272,8 +272,9 @@ class CompareView(QtWidgets.QMainWindow):
         hdr.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         hdr.setStretchLastSection(True)
         bases = sorted({r["basis"] for r in c.rows if r["basis"]})
+        warn = "".join(f"⚠ {w}\n" for w in c.warnings)
         self.notes.setText(
-            "A change counts only when it is larger than the metric's minimal detectable change "
+            warn + "A change counts only when it is larger than the metric's minimal detectable change "
             "(MDC95). Where no MDC for running is published, it is compared with the two sessions' "
             "own step-to-step noise, which shows it is not scatter within a session (not that it "
             "exceeds day-to-day variation). Sources (hover a threshold for its row):\n"

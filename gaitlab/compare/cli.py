@@ -24,6 +24,7 @@ def format_comparison(c: Comparison) -> str:
     out = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip()
            for row in [head, *lines]]
     out.insert(1, "  ".join("-" * w for w in widths))
+    out = [f"warning: {w}" for w in c.warnings] + out
     out += ["", "better: ↑ higher is better, ↓ lower is better, → toward that range, — no preferred "
             "direction; it holds for every row, whatever its verdict."]
     out += ["", "Thresholds:"] + [f"  - {n}" for n in P.threshold_sources(c.rows)]
@@ -35,7 +36,8 @@ def format_comparison(c: Comparison) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 def compare(files: tuple[Path, ...], as_json: bool) -> None:
     """Compare session files, first = baseline: every metric's change, judged against its
-    minimal detectable change, and its trend across all visits."""
+    minimal detectable change, and its trend across all visits. Warns first when the runs
+    were not at the same belt speed."""
     visits = [load_visit(f) for f in files]
     c = compare_visits(visits)
     if as_json:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from gaitlab.analysis import gait as G
-from gaitlab.compare.core import Comparison, Visit, compare_visits, load_visit
+from gaitlab.compare.core import Comparison, Visit, belt_speed_warnings, compare_visits, load_visit
 from gaitlab.compare.metrics import CADENCE_TARGET, metric_defs
 from gaitlab.errors import GaitlabError, ProfileError
 from gaitlab.protocols.program import (
@@ -143,8 +143,9 @@ def gather(paths: list[str | Path], logs: list[VisitLog] | None = None,
     prog = load_program(program) if (enrolled and (program or known)) else None
     target = prog.gait.cadence_target_spm if prog else CADENCE_TARGET
     defs = metric_defs(target)
+    expected = _protocol_speed(prog)
     if len(visits) >= 2:
-        comp = compare_visits(visits, defs)
+        comp = compare_visits(visits, defs, expected)
     else:  # a single visit: its values, nothing to judge
         comp = Comparison([visits[0].label], [], visits)
         from gaitlab.compare.core import flatten
@@ -156,6 +157,7 @@ def gather(paths: list[str | Path], logs: list[VisitLog] | None = None,
                       "target": list(d.target) if d.target else None,
                       "trend": {"slope": None, "per": "visit", "monotonic": None}, "steps": []}
                      for d in defs if d.key in flat and flat[d.key]["value"] is not None]
+        comp.warnings = belt_speed_warnings(visits, expected)
     widths = [_widths(v.path) for v in visits]
     status, note = None, ""
     if prog is None:
@@ -172,8 +174,19 @@ def gather(paths: list[str | Path], logs: list[VisitLog] | None = None,
         if last.program_week is None and last.week is not None:
             warnings.append(f"program week {last.week} as logged at {last.date or 'the last visit'} "
                             "(no enrolment start date to count it from)")
+    warnings += comp.warnings
     return ReportData(visits[-1].athlete, visits, logs, comp, widths, prog, status, warnings,
                       list(every), note, known)
+
+
+def _protocol_speed(prog: Program | None) -> float | None:
+    """The fixed belt speed (m/s) of the program's assessment protocol, if it sets one."""
+    if prog is None:
+        return None
+    from gaitlab.protocols import load_protocol
+
+    run = load_protocol(prog.assessment.protocol).run
+    return None if run is None else run.speed_mps
 
 
 def gather_athlete(av: AthleteVisits, program: str | Path | None = None) -> ReportData:

@@ -131,6 +131,7 @@ def _table_page(fig: Figure, d: ReportData) -> None:
              "is not chance scatter within the sessions, but not that it exceeds day-to-day "
              "variation. 'not judged' = no threshold known; the direction is still shown."]
     notes += [f"• {b}" for b in P.threshold_sources(c.rows)]
+    notes = [f"Warning: {w}" for w in c.warnings] + notes
     y = 0.27
     for n in notes:
         for part in textwrap.wrap(n, 130):

@@ -147,3 +147,30 @@ def test_cli_json_and_one_line_errors(tmp_path) -> None:
         assert bad.stderr.strip().count("\n") == 0, bad.stderr
     with pytest.raises(GaitlabError, match="at least two"):
         compare_visits([load_visit(files[0])])
+
+
+def _with_belt_speed(src, dst, speed: float):
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as h:
+        extras = json.loads(h["analysis"].attrs["extras_json"])
+        extras["gait_temporal"]["belt_speed_mps"] = speed
+        h["analysis"].attrs["extras_json"] = json.dumps(extras)
+    return dst
+
+
+def test_visits_at_different_belt_speeds_are_flagged(tmp_path) -> None:
+    files = sorted(DEMO.glob("*.h5"))
+    same = compare_visits([load_visit(f) for f in files])
+    assert same.warnings == [] and same.to_json()["warnings"] == []
+    fast = _with_belt_speed(files[-1], tmp_path / "fast.h5", 3.3)
+    c = compare_visits([load_visit(files[0]), load_visit(fast)])
+    assert len(c.warnings) == 1 and "different belt speeds" in c.warnings[0]
+    assert "fast.h5 3.3" in c.warnings[0] and "visit-1-baseline.h5 3" in c.warnings[0]
+    assert [v["belt_speed_mps"] for v in c.to_json()["visits"]] == [3.0, 3.3]
+    near = _with_belt_speed(files[-1], tmp_path / "near.h5", 3.02)  # within 0.05 m/s: the same
+    assert compare_visits([load_visit(files[0]), load_visit(near)]).warnings == []
+    slow = compare_visits([load_visit(files[0]), load_visit(near)], expected_speed_mps=2.5)
+    assert len(slow.warnings) == 1 and "assessment protocol's 2.5 m/s" in slow.warnings[0]
+    res = subprocess.run([sys.executable, "-m", "gaitlab", "compare", str(files[0]), str(fast)],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and res.stdout.startswith("warning: visits were run at different belt")

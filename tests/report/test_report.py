@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 
@@ -204,3 +207,20 @@ def test_unwritable_pdf_path_is_one_line_error(tmp_path) -> None:
         assert bad.stderr.strip().count("\n") == 0 and expect in bad.stderr, bad.stderr
     assert not (tmp_path / "no-such-folder").exists()  # a mistyped path makes no folders
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # no temporary files left
+
+
+def test_report_warns_about_belt_speeds(tmp_path) -> None:
+    files = sorted(demo_folder().glob("*.h5"))
+    fast = tmp_path / "fast.h5"
+    shutil.copy(files[-1], fast)
+    with h5py.File(fast, "r+") as h:
+        extras = json.loads(h["analysis"].attrs["extras_json"])
+        extras["gait_temporal"]["belt_speed_mps"] = 3.4
+        h["analysis"].attrs["extras_json"] = json.dumps(extras)
+    d = gather([files[0], fast], program="itbs")  # the program's assessment fixes 3.0 m/s
+    assert any("different belt speeds" in w for w in d.warnings)
+    assert any("assessment protocol's 3 m/s: fast.h5 3.4" in w for w in d.warnings)
+    from gaitlab.report.render import render_pdf
+
+    summary, table, *_ = _pdf_text(render_pdf(d, tmp_path / "r.pdf"))
+    assert "different belt speeds" in summary and "Warning: visits were run at different" in table
