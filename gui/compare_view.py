@@ -306,8 +306,7 @@ class CompareView(QtWidgets.QMainWindow):
                                    name=f"{data.comparison.labels[k]} (n={e['n']})")
                     curves.append(curve)
                     unit = e.get("unit", "")
-                side_name = "left" if side == "L" else "right"
-                _white_plot(p, f"{m} {side_name}" + ("" if curves else " — no data"))
+                _white_plot(p, P.muscle_title(name) + ("" if curves else " — no data"))
                 p.setLabel("left", unit, color="#222")
                 p.setXRange(0, 100, padding=0.01)
                 if i == len(muscles) - 1:

@@ -152,6 +152,19 @@ def gait_by_visit(visits: list[Visit]) -> list[dict[str, float | None]]:
     return out
 
 
+MUSCLE_NAMES = {"GMED": "Gluteus medius", "GMAX": "Gluteus maximus", "TFL": "Tensor fasciae latae"}
+SIDE_NAMES = {"L": "left", "R": "right"}
+
+
+def muscle_title(name: str) -> str:
+    """A channel name as a reader says it: "GMED_R" → "Gluteus medius, right" (unknown
+    muscles keep their code)."""
+    m, _, side = name.rpartition("_")
+    if not m or side not in SIDE_NAMES:
+        return MUSCLE_NAMES.get(name, name)
+    return f"{MUSCLE_NAMES.get(m, m)}, {SIDE_NAMES[side]}"
+
+
 def ensemble_grid(visits: list[Visit]) -> list[str]:
     """Muscles with an ensemble in any visit, sorted (one plot row each, L and R columns)."""
     names = {n for v in visits for n in v.ensembles}

@@ -76,6 +76,8 @@ def test_plots_hold_one_curve_per_visit(qtbot, expected) -> None:
     visits, _ = expected
     view = _load(qtbot, FILES)
     assert set(view.emg_curves) == {f"{m}_{s}" for m in ("GMAX", "GMED", "TFL") for s in "LR"}
+    assert view.emg_plots["GMED_R"].titleLabel.text == "Gluteus medius, right"
+    assert view.emg_plots["TFL_R"].getViewBox().linkedView(1) is view.emg_plots["TFL_L"].getViewBox()
     for name, curves in view.emg_curves.items():
         assert len(curves) == len(visits)
         for c, v in zip(curves, visits, strict=True):

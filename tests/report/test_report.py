@@ -97,6 +97,59 @@ def test_pdf_text_has_the_table_headers_direction_and_readiness(demo_pdf: Path) 
     assert "rows: Hip abduction peak force L, Hip abduction peak force R" in table.replace("\r\n", " ")
 
 
+def test_pdf_plots_and_emg_pages_read_as_a_clinician_needs(demo_pdf: Path) -> None:
+    _, table, plots, emg = _pdf_text(demo_pdf)
+    assert "/wk" in table and "/we " not in table and "/vi " not in table
+    assert "running km/week" in plots and "pain NRS" in plots  # both series in the legend
+    assert "crossover" in plots and "target 170–180" in plots
+    for title in ("Gluteus medius, left", "Gluteus medius, right", "Tensor fasciae latae, right",
+                  "Gluteus maximus, left"):
+        assert title in emg, title
+    assert "GMED_R" not in emg and "TFL_L" not in emg
+
+
+def test_figure_layout_shares_scales_and_keeps_the_legend_off_the_bars(demo_db) -> None:
+    from matplotlib.figure import Figure
+
+    from gaitlab.report import render
+
+    d = gather_athlete(registry_visits(demo_db, "demo-001"))
+    fig = Figure(figsize=render.A4)
+    render._emg_page(fig, d)
+    axes = fig.axes
+    assert len(axes) == 6  # GMAX, GMED, TFL × left, right
+    for left, right in zip(axes[0::2], axes[1::2], strict=True):
+        assert left.get_ylim() == right.get_ylim(), (left.get_title(), right.get_title())
+    fig = Figure(figsize=render.A4)
+    render._plots_page(fig, d)
+    strength = fig.axes[0]
+    tallest = max(b.get_height() for b in strength.patches)
+    fig.canvas.draw()  # the legend's box, in data units, must sit above every bar
+    box = strength.get_legend().get_window_extent().transformed(strength.transData.inverted())
+    assert box.y0 > tallest
+    widths = fig.axes[1]
+    assert not widths.texts  # the crossover line is named in the title, not on the axis edge
+    assert "crossover" in widths.get_title()
+
+
+def test_pain_panel_says_not_logged_instead_of_empty_axes(tmp_path) -> None:
+    from matplotlib.figure import Figure
+
+    from gaitlab.report import render
+
+    files = sorted(str(p) for p in demo_folder().glob("*.h5"))
+    d = gather(files[:1])  # one session file, no registry
+    fig = Figure(figsize=render.A4)
+    render._plots_page(fig, d)
+    pain = fig.axes[3]
+    assert [t.get_text() for t in pain.texts] == ["not logged\n(session files only: no visit log)"]
+    assert not pain.get_yticks().size and "km/week" not in pain.get_ylabel()
+    assert len(fig.axes) == 4  # no twin volume axis
+    summary, table, plots, _ = _pdf_text(render.render_pdf(d, tmp_path / "one.pdf"))
+    assert "nothing to compare yet" in summary and "not logged" in plots
+    assert "one visit: nothing is compared yet" in table
+
+
 def test_pdf_renders_to_readable_pngs(demo_pdf: Path, tmp_path) -> None:
     # PDFium (the PDF engine of Chromium, via pypdfium2) renders each page to a PNG, as a
     # reader's viewer would; the PNGs are kept in tmp_path for a person to look at.
