@@ -3,9 +3,9 @@ week 4, week 8) with improving parameters, written without LSL and analysed.
 
 Usage: ``python3 scripts/make_demo_data.py [OUT_DIR]`` (default: data/demo/demo-001).
 Each visit is a compressed assessment battery (hip abduction make tests with short
-rests, then a 20 s treadmill run), so every file stays a few MB. The visit metadata a
+rests, then a 15 s treadmill run), so every file stays a few MB. The visit metadata a
 clinician would log (kind, week, date, pain NRS, run volume, readiness answers) is
-written to ``visits.toml`` beside the files; ``gaitlab athletes import-demo`` reads it.
+written to ``visits.toml`` beside the files; ``gaitlab athletes import --demo`` reads it.
 """
 
 from __future__ import annotations
