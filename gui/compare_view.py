@@ -191,14 +191,14 @@ class CompareView(QtWidgets.QMainWindow):
 
     def load_athlete(self, db: str | Path | None, athlete_id: str) -> None:
         """Compare every visit of an athlete in the registry."""
-        from gaitlab.report.data import gather, registry_visits
+        from gaitlab.report.data import gather_athlete, registry_visits
 
         def work() -> ReportData:
-            paths, logs, prog = registry_visits(db, athlete_id)
-            if len(paths) < 2:
-                raise GaitlabError(f"athlete '{athlete_id}' has {len(paths)} visit with a session "
+            av = registry_visits(db, athlete_id)
+            if len(av.paths) < 2:
+                raise GaitlabError(f"athlete '{athlete_id}' has {len(av.paths)} visit with a session "
                                    "file; import a later visit to compare")
-            return gather(paths, logs, prog, enrolled=bool(prog))
+            return gather_athlete(av)
 
         self._run(work, f"athlete {athlete_id}")
 
@@ -272,8 +272,9 @@ class CompareView(QtWidgets.QMainWindow):
         hdr.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         hdr.setStretchLastSection(True)
         bases = sorted({r["basis"] for r in c.rows if r["basis"]})
+        warn = "".join(f"⚠ {w}\n" for w in c.warnings)
         self.notes.setText(
-            "A change counts only when it is larger than the metric's minimal detectable change "
+            warn + "A change counts only when it is larger than the metric's minimal detectable change "
             "(MDC95). Where no MDC for running is published, it is compared with the two sessions' "
             "own step-to-step noise, which shows it is not scatter within a session (not that it "
             "exceeds day-to-day variation). Sources (hover a threshold for its row):\n"
@@ -305,8 +306,7 @@ class CompareView(QtWidgets.QMainWindow):
                                    name=f"{data.comparison.labels[k]} (n={e['n']})")
                     curves.append(curve)
                     unit = e.get("unit", "")
-                side_name = "left" if side == "L" else "right"
-                _white_plot(p, f"{m} {side_name}" + ("" if curves else " — no data"))
+                _white_plot(p, P.muscle_title(name) + ("" if curves else " — no data"))
                 p.setLabel("left", unit, color="#222")
                 p.setXRange(0, 100, padding=0.01)
                 if i == len(muscles) - 1:

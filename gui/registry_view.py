@@ -1,5 +1,6 @@
 """The athlete registry view: athletes, program enrolment and phase, visits (pain NRS, run
-volume), their session files; import files, log a visit, compare visits, make the PDF report.
+volume), their session files; add an athlete, enrol in a program, import files, log a visit,
+compare visits, make the PDF report.
 
 The view reads the registry (SQLite, :mod:`gaitlab.registry`) through short-lived
 connections; imports and the report run in background threads, each with its own
@@ -16,10 +17,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gaitlab.errors import GaitlabError
 from gaitlab.gui.compare_view import WIDTH_BAND_CM, Background, CompareView, one_line
 from gaitlab.gui.forms import add_save_row, spin_box
-from gaitlab.registry.db import VISIT_KINDS, VisitRow, default_db_path, open_registry
+from gaitlab.protocols.program import DEFAULT_PROGRAM, program_week
+from gaitlab.registry.db import VISIT_KINDS, AthleteRow, VisitRow, default_db_path, open_registry
 
 ATHLETE_COLUMNS = ("id", "name", "involved side", "program", "visits")
-VISIT_COLUMNS = ("date", "kind", "week", "pain NRS", "run km/week", "pain-free days",
+VISIT_COLUMNS = ("date", "kind", "program week", "pain NRS", "run km/week", "pain-free days",
                  "phase 3 pain-free", "session files")
 MISSING_COLOUR = "#f4c2c2"
 
@@ -81,6 +83,101 @@ class AddVisitDialog(QtWidgets.QDialog):
         self.accept()
 
 
+class AddAthleteDialog(QtWidgets.QDialog):
+    """Add an athlete: id, name, sex, body measures, dynamometer lever arm, involved side."""
+
+    def __init__(self, db: Path, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.setWindowTitle("New athlete")
+        self.setMinimumWidth(420)
+        form = QtWidgets.QFormLayout(self)
+        self.athlete_id = QtWidgets.QLineEdit()
+        self.athlete_id.setPlaceholderText("one word, e.g. R-017")
+        self.name = QtWidgets.QLineEdit()
+        self.sex = QtWidgets.QComboBox()
+        self.sex.addItems(["—", "F", "M"])
+        self.side = QtWidgets.QComboBox()
+        self.side.addItems(["—", "L", "R"])
+        self.mass = spin_box(19, 250, 19, decimals=1, special="not logged")
+        self.height = spin_box(0.99, 2.3, 0.99, decimals=2, special="not logged")
+        self.leg = spin_box(0.49, 1.3, 0.49, decimals=2, special="not logged")
+        self.lever = spin_box(0.09, 1.0, 0.09, decimals=2, special="not logged")
+        for label, w in (("athlete id", self.athlete_id), ("name", self.name), ("sex", self.sex),
+                         ("involved (painful) side", self.side), ("body mass, kg", self.mass),
+                         ("height, m", self.height), ("leg length, m", self.leg),
+                         ("dynamometer lever arm, m", self.lever)):
+            form.addRow(label, w)
+        self.error = add_save_row(form, self)
+        self.saved: AthleteRow | None = None
+
+    @staticmethod
+    def _value(box: QtWidgets.QDoubleSpinBox) -> float | None:
+        return None if box.value() == box.minimum() else box.value()
+
+    def save(self) -> None:
+        pick = {"—": ""}
+        try:
+            with open_registry(self.db) as r:
+                self.saved = r.add_athlete(
+                    self.athlete_id.text().strip(), name=self.name.text().strip(),
+                    sex=pick.get(self.sex.currentText(), self.sex.currentText()),
+                    involved_side=pick.get(self.side.currentText(), self.side.currentText()),
+                    body_mass_kg=self._value(self.mass), height_m=self._value(self.height),
+                    leg_length_m=self._value(self.leg), lever_arm_m=self._value(self.lever))
+        except GaitlabError as exc:
+            self.error.setText(one_line(exc))
+            return
+        self.accept()
+
+
+class EnrolDialog(QtWidgets.QDialog):
+    """Enrol an athlete in a rehab program (a built-in name or a clinic's .toml) from a start
+    date; a clinic's file is stored by its absolute path."""
+
+    def __init__(self, db: Path, athlete_id: str, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.db, self.athlete_id = db, athlete_id
+        self.setWindowTitle(f"Enrol in a program — {athlete_id}")
+        self.setMinimumWidth(520)
+        form = QtWidgets.QFormLayout(self)
+        row = QtWidgets.QHBoxLayout()
+        self.program = QtWidgets.QComboBox()
+        self.program.setEditable(True)
+        self.program.addItems([DEFAULT_PROGRAM])
+        self.program.setToolTip("a built-in program (itbs) or the path of a clinic's program .toml")
+        browse = QtWidgets.QPushButton("File…")
+        browse.clicked.connect(self.browse)
+        row.addWidget(self.program, 1)
+        row.addWidget(browse)
+        self.start = QtWidgets.QDateEdit(QtCore.QDate.currentDate())
+        self.start.setCalendarPopup(True)
+        self.start.setDisplayFormat("yyyy-MM-dd")
+        form.addRow("program", row)
+        form.addRow("start date (week 1 = days 0–6)", self.start)
+        self.error = add_save_row(form, self)
+        self.saved: tuple[str, str] | None = None
+
+    def browse(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Program file", "", "program (*.toml)")
+        if path:
+            self.program.setEditText(path)
+
+    def save(self) -> None:
+        from gaitlab.protocols.program import program_reference
+
+        start = self.start.date().toString("yyyy-MM-dd")
+        try:
+            _prog, ref = program_reference(self.program.currentText().strip() or DEFAULT_PROGRAM)
+            with open_registry(self.db) as r:
+                r.enrol(self.athlete_id, ref, start)
+        except GaitlabError as exc:
+            self.error.setText(one_line(exc))
+            return
+        self.saved = (ref, start)
+        self.accept()
+
+
 class RegistryView(QtWidgets.QMainWindow):
     """Athletes and their visits from the registry at ``db`` (default: the user's registry)."""
 
@@ -113,6 +210,9 @@ class RegistryView(QtWidgets.QMainWindow):
         self.athletes.itemSelectionChanged.connect(self._show_athlete)
         ll.addWidget(self.athletes, 1)
         row = QtWidgets.QHBoxLayout()
+        self.b_add = QtWidgets.QPushButton("Add athlete…")
+        self.b_add.clicked.connect(self.add_athlete)
+        row.addWidget(self.b_add)
         self.b_import = QtWidgets.QPushButton("Import session files…")
         self.b_import.clicked.connect(lambda: self.import_files())
         self.b_demo = QtWidgets.QPushButton("Import demo athlete")
@@ -132,13 +232,15 @@ class RegistryView(QtWidgets.QMainWindow):
         self.visits = self._table(VISIT_COLUMNS)
         rl.addWidget(self.visits, 1)
         acts = QtWidgets.QHBoxLayout()
+        self.b_enrol = QtWidgets.QPushButton("Enrol in program…")
+        self.b_enrol.clicked.connect(self.enrol)
         self.b_visit = QtWidgets.QPushButton("Add visit…")
         self.b_visit.clicked.connect(self.add_visit)
         self.b_compare = QtWidgets.QPushButton("Compare visits")
         self.b_compare.clicked.connect(self.open_comparison)
         self.b_report = QtWidgets.QPushButton("PDF report…")
         self.b_report.clicked.connect(lambda: self.make_report())
-        for b in (self.b_visit, self.b_compare, self.b_report):
+        for b in (self.b_enrol, self.b_visit, self.b_compare, self.b_report):
             acts.addWidget(b)
         acts.addStretch(1)
         rl.addLayout(acts)
@@ -225,9 +327,9 @@ class RegistryView(QtWidgets.QMainWindow):
         assert a is not None
         prog = "not enrolled in a program"
         if enr:
-            weeks = [v.week for v, _ in visits if v.week is not None]
             try:
-                phase = phase_text(enr[0], weeks[-1] if weeks else None)
+                week = program_week(enr[1], visits[-1][0].date) if visits else None
+                phase = phase_text(enr[0], week)
             except GaitlabError as exc:
                 phase = f"program does not load ({one_line(exc)})"
             prog = f"program <b>{enr[0]}</b> since {enr[1]} — at the last visit: {phase}"
@@ -240,10 +342,13 @@ class RegistryView(QtWidgets.QMainWindow):
             on_disk = [Path(s.path).is_file() for s in sessions]
             files = ", ".join(Path(s.path).name + ("" if ok else " (missing)")
                               for s, ok in zip(sessions, on_disk, strict=True)) or "no file"
-            cells = (v.date, v.kind, _opt(v.week), _opt(v.pain_nrs), _opt(v.run_volume_km),
+            wk = program_week(enr[1], v.date) if enr else v.week  # the logged week when not enrolled
+            cells = (v.date, v.kind, _opt(wk), _opt(v.pain_nrs), _opt(v.run_volume_km),
                      _opt(v.pain_free_days), _opt(v.phase3_pain_free), files)
             for j, text in enumerate(cells):
                 it = QtWidgets.QTableWidgetItem(text)
+                if j == 2 and enr and v.week is not None and v.week != wk:
+                    it.setText(f"{wk} (logged {v.week})")
                 if j == 0:
                     it.setData(QtCore.Qt.ItemDataRole.UserRole, v.id)
                 if j == len(cells) - 1:
@@ -320,6 +425,37 @@ class RegistryView(QtWidgets.QMainWindow):
 
         self._start(work, "importing the demo athlete", self._imported)
 
+    def add_athlete(self) -> AthleteRow | None:
+        """The new-athlete dialog; the athlete is selected after saving."""
+        dlg = AddAthleteDialog(self.db, self)
+        if dlg.exec() and dlg.saved is not None:
+            self._after_athlete(dlg.saved)
+            return dlg.saved
+        return None
+
+    def _after_athlete(self, a: AthleteRow) -> None:
+        self.refresh()
+        self.select_athlete(a.id)
+        self.changed.emit()
+        self.show_message(f"added athlete {a.id}")
+
+    def enrol(self) -> tuple[str, str] | None:
+        """Enrol the selected athlete in a program (dialog)."""
+        aid = self.selected_athlete()
+        if aid is None:
+            self.show_message("select an athlete first", error=True)
+            return None
+        dlg = EnrolDialog(self.db, aid, self)
+        if dlg.exec() and dlg.saved is not None:
+            self._after_enrol(aid, dlg.saved)
+            return dlg.saved
+        return None
+
+    def _after_enrol(self, athlete_id: str, saved: tuple[str, str]) -> None:
+        self.refresh()
+        self.changed.emit()
+        self.show_message(f"{athlete_id} enrolled in {saved[0]} from {saved[1]}")
+
     def add_visit(self) -> VisitRow | None:
         aid = self.selected_athlete()
         if aid is None:
@@ -366,11 +502,10 @@ class RegistryView(QtWidgets.QMainWindow):
         db, target = self.db, Path(out)
 
         def work() -> str:
-            from gaitlab.report.data import gather, registry_visits
+            from gaitlab.report.data import gather_athlete, registry_visits
             from gaitlab.report.render import render_pdf
 
-            paths, logs, prog = registry_visits(db, aid)
-            return str(render_pdf(gather(paths, logs, prog, enrolled=bool(prog)), target))
+            return str(render_pdf(gather_athlete(registry_visits(db, aid)), target))
 
         def done(path: str) -> None:
             self.show_message(f"report written: {path}")

@@ -63,6 +63,9 @@ class PauseBlock:
 class RunBlock:
     duration_s: float = 40.0
     settle_s: float = 0.5  # from block start to the first initial contact
+    # The fixed belt speed of the test run (m/s), the same at every visit; None = not fixed
+    # by the protocol (the virtual athlete then runs at its profile's speed).
+    speed_mps: float | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,9 @@ def _validate(p: Protocol) -> None:
         d, st = p.run.duration_s, p.run.settle_s
         _check(isinstance(d, int | float) and 1 <= d <= 36000, "run.duration_s must be 1–36000 s")
         _check(isinstance(st, int | float) and 0 <= st < d, "run.settle_s must be 0 … duration_s")
+        v = p.run.speed_mps
+        _check(v is None or (isinstance(v, int | float) and not isinstance(v, bool) and 0.5 <= v <= 8),
+               "run.speed_mps must be 0.5–8 m/s")
     _check(p.strength is not None or p.run is not None,
            "needs a [strength] or a [run] table (or both)")
 

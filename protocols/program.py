@@ -8,6 +8,7 @@ into the current phase(s), what is due and the return-to-run readiness.
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -286,11 +287,38 @@ def load_program(name_or_path: str | Path | None = None, check_protocol: bool = 
     return prog
 
 
+def program_reference(name_or_path: str | Path) -> tuple[Program, str]:
+    """Load a program and say how an enrolment should refer to it: a built-in's name
+    ("itbs"), or the absolute path of a clinic's file, so the enrolment still finds it when
+    the registry is used from another folder."""
+    prog = load_program(name_or_path)
+    p = Path(name_or_path)
+    return prog, (str(p.resolve()) if p.exists() else prog.name)
+
+
 # ---- progress ---------------------------------------------------------------------
+
+def program_week(start_date: str | dt.date, visit_date: str | dt.date) -> int:
+    """Program week of a visit from the enrolment start date.
+
+    Day 0 is the start date; week 1 = days 0–6, week 2 = days 7–13, …, week n = days
+    7(n−1) … 7n−1. A visit before the start (e.g. the baseline assessment the day before)
+    is week 0."""
+    def day(x: str | dt.date, what: str) -> dt.date:
+        if isinstance(x, dt.date):
+            return x
+        try:
+            return dt.date.fromisoformat(str(x)[:10])
+        except ValueError:
+            raise ProfileError(f"{what} '{x}' is not a date YYYY-MM-DD") from None
+
+    days = (day(visit_date, "visit date") - day(start_date, "enrolment start date")).days
+    return 0 if days < 0 else days // 7 + 1
+
 
 @dataclass
 class ProgramStatus:
-    week: int
+    week: int | None  # None: unknown (no enrolment start and no week logged); 0: before the start
     phases: list[Phase]
     due: list[str]
     ready_to_run: bool
@@ -298,16 +326,24 @@ class ProgramStatus:
     unmet: list[str] = field(default_factory=list)
     warning_signs: tuple[str, ...] = ()
 
+    @property
+    def week_text(self) -> str:
+        """"week 4", "not started (week 1 shown)" or "week unknown"."""
+        if self.week is None:
+            return "week unknown"
+        return "not started yet (week 1 shown)" if self.week == 0 else f"week {self.week}"
 
-def program_status(prog: Program, week: int, *, pain_free_days: int | None = None,
+
+def program_status(prog: Program, week: int | None, *, pain_free_days: int | None = None,
                    phase3_pain_free: bool | None = None, pain_nrs: float | None = None,
                    baseline_cadence_spm: float | None = None,
                    cadence_spm: float | None = None) -> ProgramStatus:
     """Current phase(s), what is due this week, and return-to-run readiness.
 
-    A criterion that was not logged (None) counts as unmet and says so."""
-    week = max(int(week), 1)
-    phases = prog.phases_in_week(week)
+    ``week`` is the program week (:func:`program_week`); 0 = before the start (the phases
+    of week 1 are shown), None = unknown (no phase is listed; readiness does not depend on
+    the week). A criterion that was not logged (None) counts as unmet and says so."""
+    phases = [] if week is None else prog.phases_in_week(max(int(week), 1))
     due: list[str] = []
     for ph in phases:
         if ph.run_volume_change_pct:
@@ -357,4 +393,5 @@ def program_status(prog: Program, week: int, *, pain_free_days: int | None = Non
         s = rtr.schedule[0]
         due.append(f"Return to running, weeks {s.weeks[0]}–{s.weeks[1]}: {s.plan}; then "
                    f"+{rtr.weekly_increase_pct:.0f} % a week")
-    return ProgramStatus(week, phases, due, ready, met, unmet, rtr.warning_signs)
+    return ProgramStatus(None if week is None else int(week), phases, due, ready, met, unmet,
+                         rtr.warning_signs)

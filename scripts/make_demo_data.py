@@ -3,9 +3,9 @@ week 4, week 8) with improving parameters, written without LSL and analysed.
 
 Usage: ``python3 scripts/make_demo_data.py [OUT_DIR]`` (default: data/demo/demo-001).
 Each visit is a compressed assessment battery (hip abduction make tests with short
-rests, then a 20 s treadmill run), so every file stays a few MB. The visit metadata a
+rests, then a 15 s treadmill run), so every file stays a few MB. The visit metadata a
 clinician would log (kind, week, date, pain NRS, run volume, readiness answers) is
-written to ``visits.toml`` beside the files; ``gaitlab athletes import-demo`` reads it.
+written to ``visits.toml`` beside the files; ``gaitlab athletes import --demo`` reads it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ from gaitlab.protocols import PauseBlock, RunBlock, load_protocol
 ROOT = Path(__file__).resolve().parents[1]
 RUN_S = 15.0
 EMG_RATE_HZ = 1000.0  # half the default rate: EMG noise does not compress, this halves the files
+
+# Enrolment start: the day after the baseline visit, so the week-4 and week-8 visits fall in
+# program weeks 4 and 8 (gaitlab.protocols.program.program_week: week 1 = days 0–6).
+START_DATE = "2026-01-06"
 
 # Visit plan: what changes in the simulated athlete over the rehab program.
 VISITS = [
@@ -89,8 +93,10 @@ def main(out: Path) -> None:
     proto = replace(demo, name="demo-short", strength=replace(demo.strength, rest_s=0.5),
                     pause=PauseBlock(1.0), run=RunBlock(duration_s=RUN_S))
     lines = ["# Demo athlete demo-001: visit metadata a clinician logs (made by",
-             "# scripts/make_demo_data.py). Files are in this folder.", "",
-             'athlete = "demo-001"', 'program = "itbs"', 'start_date = "2026-01-05"', ""]
+             "# scripts/make_demo_data.py). Files are in this folder. The program starts the day",
+             "# after the baseline assessment; week 1 = days 0–6 from the start, so the visits on",
+             "# days 27 and 55 are weeks 4 and 8.", "",
+             'athlete = "demo-001"', 'program = "itbs"', f'start_date = "{START_DATE}"', ""]
     for v in VISITS:
         prof = parse_profile(profile_text(base, v["set"]), "demo-001")
         model = build_session(prof, proto, seed=v["seed"])

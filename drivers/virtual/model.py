@@ -184,11 +184,14 @@ def _empty_contacts() -> Contacts:
 def build_session(profile: Profile, protocol: Protocol, seed: int = 0,
                   run_duration_s: float | None = None,
                   max_duration_s: float | None = None) -> SessionModel:
-    """Build the whole lab session: strength block, pause, treadmill run.
+    """Build the whole lab session: strength block, pause, treadmill run (at the protocol's
+    ``run.speed_mps`` when it sets one, else at the profile's speed).
 
     ``run_duration_s`` overrides the protocol's run length; ``max_duration_s`` cuts the
     session at that time (contacts and trials not complete by then are dropped).
     """
+    if protocol.run is not None and protocol.run.speed_mps is not None:  # the protocol fixes it
+        profile = replace(profile, run=replace(profile.run, speed_mps=float(protocol.run.speed_mps)))
     rng_gait = np.random.default_rng([seed, 1])
     rng_emg = np.random.default_rng([seed, 2])
     rng_str = np.random.default_rng([seed, 3])

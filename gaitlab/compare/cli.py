@@ -7,29 +7,27 @@ from pathlib import Path
 
 import click
 
+from gaitlab.compare import present as P
 from gaitlab.compare.core import Comparison, compare_visits, load_visit
 
 
-def _fmt(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1f}"
-
-
 def format_comparison(c: Comparison) -> str:
-    """Plain-text table: metric, value per visit, change first → last, threshold, verdict."""
-    head = ["metric", *c.labels, "change", "threshold", "verdict", "trend"]
+    """Plain-text table: metric, which way is better, value per visit, change first → last,
+    threshold (MDC95 or noise), verdict, trend; then the threshold sources."""
+    head = ["metric", "better", *c.labels, "change", "threshold", "verdict", "trend"]
     lines = []
     for r in c.rows:
-        t = r["trend"]
-        tr = "—" if t["slope"] is None else f"{t['slope']:+.2f}/{t['per']}" + (
-            " (steady)" if t["monotonic"] else "")
-        ch = "—" if r["change"] is None else f"{r['change']:+.1f}"
-        lines.append([f"{r['label']} [{r['unit']}]", *(_fmt(v) for v in r["values"]), ch,
-                      _fmt(r["threshold"]), r["verdict"], tr])
+        lines.append([f"{r['label']} [{r['unit']}]", P.direction_text(r),
+                      *(P.fmt(v) for v in r["values"]), P.fmt(r["change"], sign=True),
+                      P.threshold_text(r, unit=False), r["verdict"], P.trend_text(r, unit=False)])
     widths = [max(len(str(row[i])) for row in [head, *lines]) for i in range(len(head))]
-    out = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)) for row in [head, *lines]]
+    out = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip()
+           for row in [head, *lines]]
     out.insert(1, "  ".join("-" * w for w in widths))
-    notes = sorted({r["basis"] for r in c.rows if r["basis"]})
-    out += ["", "Thresholds:"] + [f"  - {n}" for n in notes]
+    out = [f"warning: {w}" for w in c.warnings] + out
+    out += ["", "better: ↑ higher is better, ↓ lower is better, → toward that range, — no preferred "
+            "direction; it holds for every row, whatever its verdict."]
+    out += ["", "Thresholds:"] + [f"  - {n}" for n in P.threshold_sources(c.rows)]
     return "\n".join(out)
 
 
@@ -38,7 +36,8 @@ def format_comparison(c: Comparison) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 def compare(files: tuple[Path, ...], as_json: bool) -> None:
     """Compare session files, first = baseline: every metric's change, judged against its
-    minimal detectable change, and its trend across all visits."""
+    minimal detectable change, and its trend across all visits. Warns first when the runs
+    were not at the same belt speed."""
     visits = [load_visit(f) for f in files]
     c = compare_visits(visits)
     if as_json:

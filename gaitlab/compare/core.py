@@ -165,21 +165,59 @@ def trend(xs: list[float | None], weeks: list[float] | None = None) -> dict[str,
     return out
 
 
+BELT_SPEED_TOL_MPS = 0.05  # belt speeds closer than this (0.18 km/h) count as the same
+
+
+def belt_speed(v: Visit) -> float | None:
+    """The treadmill belt speed (m/s) the visit's run was analysed at, if recorded."""
+    return _f(((v.extras or {}).get("gait_temporal") or {}).get("belt_speed_mps")) or None
+
+
+def belt_speed_warnings(visits: list[Visit], expected_mps: float | None = None,
+                        tol: float = BELT_SPEED_TOL_MPS) -> list[str]:
+    """One line per problem with the belt speeds of the visits' runs: different speeds
+    (temporal and EMG-timing metrics depend on speed, so their changes are not comparable),
+    a speed not recorded in some visits, or a speed other than the protocol's fixed one."""
+    name = [Path(v.path).name for v in visits]
+    speeds = [belt_speed(v) for v in visits]
+    known = [(n, x) for n, x in zip(name, speeds, strict=True) if x is not None]
+    out = []
+    if known and max(x for _, x in known) - min(x for _, x in known) > tol:
+        each = ", ".join(f"{n} {x:g}" for n, x in known)
+        out.append(f"visits were run at different belt speeds ({each} m/s): cadence, contact "
+                   "times, step width and EMG timing depend on speed, so their changes are not "
+                   "comparable; run every visit at the same speed")
+    missing = [n for n, x in zip(name, speeds, strict=True) if x is None]
+    if known and missing:
+        out.append(f"belt speed not recorded in {', '.join(missing)}: check it was run at the "
+                   "same speed as the other visits")
+    if expected_mps is not None:
+        off = [f"{n} {x:g}" for n, x in known if abs(x - expected_mps) > tol]
+        if off:
+            out.append(f"run at a speed other than the assessment protocol's {expected_mps:g} m/s: "
+                       f"{', '.join(off)} m/s")
+    return out
+
+
 @dataclass
 class Comparison:
     labels: list[str]
     rows: list[dict[str, Any]]  # one per metric: label, unit, values, change, verdict, trend
     visits: list[Visit]
+    warnings: list[str] = field(default_factory=list)  # e.g. different belt speeds
 
     def to_json(self) -> dict[str, Any]:
         return {"schema": "gaitlab.comparison/1",
-                "visits": [{"label": v.label, "path": v.path, "date": v.date, "week": v.week}
-                           for v in self.visits],
-                "metrics": self.rows}
+                "visits": [{"label": v.label, "path": v.path, "date": v.date, "week": v.week,
+                            "belt_speed_mps": belt_speed(v)} for v in self.visits],
+                "warnings": self.warnings, "metrics": self.rows}
 
 
-def compare_visits(visits: list[Visit], defs: list[MetricDef] | None = None) -> Comparison:
-    """Every metric from the first visit (baseline) to the last, judged, with its trend."""
+def compare_visits(visits: list[Visit], defs: list[MetricDef] | None = None,
+                   expected_speed_mps: float | None = None) -> Comparison:
+    """Every metric from the first visit (baseline) to the last, judged, with its trend;
+    ``warnings`` say when the runs were not at the same belt speed (or not at the
+    protocol's ``expected_speed_mps``)."""
     if len(visits) < 2:
         raise GaitlabError("compare needs at least two session files (baseline and a later visit)")
     defs = defs or metric_defs()
@@ -196,7 +234,8 @@ def compare_visits(visits: list[Visit], defs: list[MetricDef] | None = None) -> 
         rows.append({"label": d.label, "unit": d.unit, "values": [v["value"] for v in vals],
                      **j, "steps": steps, "trend": trend([v["value"] for v in vals], wk),
                      "target": list(d.target) if d.target else None})
-    return Comparison([v.label for v in visits], rows, visits)
+    return Comparison([v.label for v in visits], rows, visits,
+                      belt_speed_warnings(visits, expected_speed_mps))
 
 
 def load_visit(path: str | Path, label: str | None = None, week: int | None = None) -> Visit:

@@ -36,9 +36,15 @@ class MetricDef:
     note: str = ""
 
 
-BYRNE_2020 = MDC(4.85, "Byrne 2020: stabilised hand-held dynamometer, hip abduction, MDC95")
-LSI_MDC = MDC(27.0, "hip test battery reliability study (Research Square preprint "
-                    "rs-9252188): LSI MDC95 ≈ 27 percentage points")
+# Full citations and what each value is: docs/program.md, "Sources of the thresholds".
+BYRNE_2020 = MDC(4.85, "Byrne, Lodge & Wallace 2020, Arch Rehabil Res Clin Transl 2:100050, "
+                       "doi:10.1016/j.arrct.2020.100050: hip abduction make test, hand-held "
+                       "dynamometer in a stabilising frame, WITHIN-DAY MDC95 (3 trials in one "
+                       "session, n = 18; SEM 1.75 N): smaller than the error between visits")
+LSI_MDC = MDC(27.0, "'A hip test battery for clinical practice: reliability, normative data, and "
+                    "the pitfalls of Limb Symmetry Index', Research Square preprint (not peer "
+                    "reviewed), doi:10.21203/rs.3.rs-9252188/v1: LSI MDC95 ≈ 27 (LSI points), "
+                    "retest after 7 ± 2 days, n = 22")
 
 CADENCE_TARGET = (170.0, 180.0)
 

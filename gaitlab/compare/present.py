@@ -37,10 +37,20 @@ def verdict_kind(verdict: str) -> str:
 
 
 def fmt(x: float | None, digits: int = 1, sign: bool = False) -> str:
-    """A value for a table cell; "—" when missing."""
+    """A value for a table cell; "—" when missing. A value that rounds to zero is "0.0",
+    never "-0.0" or "+0.0"."""
     if x is None or not np.isfinite(x):
         return "—"
+    if round(x, digits) == 0:
+        return f"{0.0:.{digits}f}"
     return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
+
+
+def num_text(x: float, max_decimals: int = 2) -> str:
+    """A threshold with the digits it has, up to ``max_decimals``: 4.85 → "4.85", 27 → "27",
+    0.8734 → "0.87" (a published MDC is shown as published, not rounded to 4.8)."""
+    t = f"{x:.{max_decimals}f}".rstrip("0").rstrip(".")
+    return "0" if t in ("-0", "") else t
 
 
 def direction_text(row: dict[str, Any]) -> str:
@@ -56,10 +66,12 @@ def direction_text(row: dict[str, Any]) -> str:
     return "—"
 
 
-def threshold_text(row: dict[str, Any]) -> str:
+def threshold_text(row: dict[str, Any], unit: bool = True) -> str:
     """The smallest change that counts (MDC95 or within-session noise), with its unit."""
     thr = row.get("threshold")
-    return "—" if thr is None else f"{thr:.1f} {row.get('unit', '')}".strip()
+    if thr is None:
+        return "—"
+    return f"{num_text(thr)} {row.get('unit', '')}".strip() if unit else num_text(thr)
 
 
 def threshold_tip(row: dict[str, Any]) -> str:
@@ -68,13 +80,29 @@ def threshold_tip(row: dict[str, Any]) -> str:
     return f"{row.get('label', '')}: {basis}"
 
 
-def trend_text(row: dict[str, Any]) -> str:
-    """Least-squares slope across all visits, "steady" when every step went the same way."""
+def threshold_sources(rows: list[dict[str, Any]]) -> list[str]:
+    """Each threshold basis (published MDC with its source, within-session noise, or why a
+    metric is not judged) once, with the rows it applies to: "<basis> — rows: A, B"."""
+    by_basis: dict[str, list[str]] = {}
+    for r in rows:
+        if r.get("basis"):
+            by_basis.setdefault(r["basis"], []).append(r.get("label", ""))
+    return [f"{b} — rows: {', '.join(labels)}" for b, labels in by_basis.items()]
+
+
+PER_SHORT = {"week": "wk", "visit": "visit"}
+
+
+def trend_text(row: dict[str, Any], unit: bool = True) -> str:
+    """Least-squares slope across all visits, "steady" when every step went the same way;
+    ``unit=False`` gives the short form for narrow tables ("+0.47/wk")."""
     t = row.get("trend") or {}
     if t.get("slope") is None:
         return "—"
-    unit = row.get("unit", "")
-    return f"{t['slope']:+.2f} {unit}/{t.get('per', 'visit')}" + (" steady" if t.get("monotonic") else "")
+    per = t.get("per", "visit")
+    slope = fmt(t["slope"], 2, sign=True)
+    head = f"{slope} {row.get('unit', '')}/{per}" if unit else f"{slope}/{PER_SHORT.get(per, per)}"
+    return head + (" steady" if t.get("monotonic") else "")
 
 
 def steps_text(row: dict[str, Any], labels: list[str]) -> str:
@@ -122,6 +150,19 @@ def gait_by_visit(visits: list[Visit]) -> list[dict[str, float | None]]:
         out.append({"mean": _num(sw.get("mean")), "sd": _num(sw.get("sd")),
                     "crossover_pct": _num(g.get("crossover_pct"))})
     return out
+
+
+MUSCLE_NAMES = {"GMED": "Gluteus medius", "GMAX": "Gluteus maximus", "TFL": "Tensor fasciae latae"}
+SIDE_NAMES = {"L": "left", "R": "right"}
+
+
+def muscle_title(name: str) -> str:
+    """A channel name as a reader says it: "GMED_R" → "Gluteus medius, right" (unknown
+    muscles keep their code)."""
+    m, _, side = name.rpartition("_")
+    if not m or side not in SIDE_NAMES:
+        return MUSCLE_NAMES.get(name, name)
+    return f"{MUSCLE_NAMES.get(m, m)}, {SIDE_NAMES[side]}"
 
 
 def ensemble_grid(visits: list[Visit]) -> list[str]:

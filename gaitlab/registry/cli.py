@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from gaitlab.registry.db import VISIT_KINDS, Registry, open_registry
+from gaitlab.errors import GaitlabError
+from gaitlab.registry.db import VISIT_KINDS, Registry, VisitRow, open_registry
 from gaitlab.registry.importer import import_demo, import_session
 
 DB_HELP = "Registry file (default: $GAITLAB_HOME/registry.sqlite or ~/.local/share/gaitlab/)."
@@ -55,25 +56,71 @@ def list_(ctx: click.Context) -> None:
         click.echo(f"{a.id:12s} {a.name:30s} side {a.involved_side or '-'}  {n} visit(s)  {prog}")
 
 
+NOT_LOGGED = "not logged"
+
+
+def _logged(x: float | int | bool | None, fmt: str = "{:g}") -> str:
+    if x is None:
+        return NOT_LOGGED
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    return fmt.format(x)
+
+
+def visit_line(v: VisitRow, start_date: str | None) -> str:
+    """One visit as ``athletes show`` prints it: every readiness input, "not logged" where
+    nothing was entered, and the program week from the enrolment start when known."""
+    from gaitlab.protocols.program import program_week
+
+    if start_date:
+        wk = f"program week {program_week(start_date, v.date)}"
+        if v.week is not None and v.week != program_week(start_date, v.date):
+            wk += f" (logged as {v.week})"
+    else:
+        wk = f"week {_logged(v.week)}"
+    return (f"visit {v.id}: {v.date} {v.kind}, {wk}; pain {_logged(v.pain_nrs, '{:g}/10')}; "
+            f"run volume {_logged(v.run_volume_km, '{:g} km/week')}; pain-free days "
+            f"{_logged(v.pain_free_days)}; phase-3 exercises pain-free: {_logged(v.phase3_pain_free)}")
+
+
+def readiness_line(program: str, start_date: str, v: VisitRow) -> str:
+    """Return-to-run readiness at visit ``v`` (the latest), with the unmet criteria."""
+    from gaitlab.protocols.program import load_program, program_status, program_week
+
+    try:
+        prog = load_program(program)
+    except GaitlabError as exc:
+        return f"return to running: unknown, the program does not load ({exc})"
+    s = program_status(prog, program_week(start_date, v.date), pain_free_days=v.pain_free_days,
+                       phase3_pain_free=v.phase3_pain_free, pain_nrs=v.pain_nrs)
+    if s.ready_to_run:
+        return f"return to running (at {v.date}): READY"
+    return f"return to running (at {v.date}): NOT READY — unmet: " + "; ".join(s.unmet)
+
+
 @athletes.command("show")
 @click.argument("athlete_id")
 @click.pass_context
 def show(ctx: click.Context, athlete_id: str) -> None:
-    """Show an athlete's visits and session files (with a content-hash check)."""
+    """Show an athlete's visits (every readiness input), session files (with a check of
+    the recording) and, when enrolled, the return-to-run readiness at the latest visit."""
     with _reg(ctx) as r:
         a = r.athlete(athlete_id)
         assert a is not None
         e = r.enrolment(a.id)
         click.echo(f"{a.id}  {a.name}  sex {a.sex or '-'}  mass {a.body_mass_kg or '-'} kg  "
                    f"involved side {a.involved_side or '-'}")
-        click.echo(f"program: {e[0]} since {e[1]}" if e else "program: not enrolled")
-        for v in r.visits(a.id):
-            wk = "-" if v.week is None else v.week
-            click.echo(f"  visit {v.id}: {v.date} {v.kind:12s} week {wk}  pain "
-                       f"{'-' if v.pain_nrs is None else f'{v.pain_nrs:g}'}/10  run volume "
-                       f"{'-' if v.run_volume_km is None else f'{v.run_volume_km:g}'} km")
+        click.echo(f"program: {e[0]} since {e[1]} (week 1 = days 0–6 from then)" if e else
+                   "program: not enrolled")
+        visits = r.visits(a.id)
+        if not visits:
+            click.echo("  no visits; log one with 'gaitlab athletes visit add' or import a file")
+        for v in visits:
+            click.echo("  " + visit_line(v, e[1] if e else None))
             for s in r.sessions(v.id):
                 click.echo(f"    {s.path}  [{r.verify(s)}]")
+        if e and visits:
+            click.echo(readiness_line(e[0], e[1], visits[-1]))
 
 
 @athletes.command("enrol")
@@ -84,12 +131,13 @@ def show(ctx: click.Context, athlete_id: str) -> None:
 @click.pass_context
 def enrol(ctx: click.Context, athlete_id: str, program: str, start_date: str) -> None:
     """Enrol an athlete in a rehab program."""
-    from gaitlab.protocols.program import load_program
+    from gaitlab.protocols.program import program_reference
 
-    prog = load_program(program)
+    prog, ref = program_reference(program)
     with _reg(ctx) as r:
-        r.enrol(athlete_id, program if program.endswith(".toml") else prog.name, start_date)
-    click.echo(f"{athlete_id} enrolled in {prog.name} from {start_date}")
+        r.enrol(athlete_id, ref, start_date)
+    where = "" if ref == prog.name else f" ({ref})"
+    click.echo(f"{athlete_id} enrolled in {prog.name}{where} from {start_date}")
 
 
 @athletes.group("visit")
@@ -125,6 +173,46 @@ def visit_add(ctx: click.Context, athlete_id: str, date: str, kind: str | None, 
         kind = kind or ("reassessment" if r.visits(athlete_id) else "baseline")
         v = r.add_visit(athlete_id, kind, date, **kw)  # type: ignore[arg-type]
     click.echo(f"visit {v.id}: {v.athlete_id} {v.kind} on {v.date}")
+
+
+@visit.command("edit")
+@click.argument("visit_id", type=int)
+@click.option("--date", default=None, help="YYYY-MM-DD.")
+@_visit_options
+@click.option("--notes", default=None, help="Free-text note.")
+@click.option("--clear", "clear", multiple=True,
+              type=click.Choice(["week", "pain", "volume", "pain-free-days", "phase3", "notes"]),
+              help="Set a value back to 'not logged' (repeatable).")
+@click.pass_context
+def visit_edit(ctx: click.Context, visit_id: int, clear: tuple[str, ...], **kw: object) -> None:
+    """Correct a logged visit (the id is shown by 'athletes show'): only the options given
+    change; --clear FIELD sets one back to not logged."""
+    changes = {k: v for k, v in kw.items() if v is not None}
+    names = {"week": "week", "pain": "pain_nrs", "volume": "run_volume_km",
+             "pain-free-days": "pain_free_days", "phase3": "phase3_pain_free", "notes": "notes"}
+    for c in clear:
+        changes[names[c]] = None
+    if not changes:
+        raise click.UsageError("nothing to change; give options such as --pain 2 or --clear pain")
+    with _reg(ctx) as r:
+        v = r.update_visit(visit_id, **changes)
+        e = r.enrolment(v.athlete_id)
+    click.echo("  " + visit_line(v, e[1] if e else None))
+
+
+@visit.command("delete")
+@click.argument("visit_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def visit_delete(ctx: click.Context, visit_id: int, yes: bool) -> None:
+    """Remove a visit and its session-file entries from the registry (the files stay)."""
+    with _reg(ctx) as r:
+        v = r.visit(visit_id)
+        if not yes:
+            click.confirm(f"delete visit {v.id} of {v.athlete_id} ({v.date} {v.kind})?", abort=True)
+        v, n = r.delete_visit(visit_id)
+    click.echo(f"deleted visit {v.id} of {v.athlete_id} ({v.date} {v.kind}) and {n} session-file "
+               "entr" + ("y" if n == 1 else "ies") + "; the files themselves are untouched")
 
 
 @athletes.command("import")

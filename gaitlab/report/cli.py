@@ -23,9 +23,10 @@ def report(targets: tuple[str, ...], pdf: Path, db: Path | None, program: str | 
            demo: bool) -> None:
     """Clinician report (PDF) for an athlete in the registry, or for session files given in
     visit order (first = baseline)."""
-    from gaitlab.report.data import gather, registry_visits
-    from gaitlab.report.render import render_pdf
+    from gaitlab.report.data import gather, gather_athlete, registry_visits
+    from gaitlab.report.render import check_output, render_pdf
 
+    check_output(pdf)  # before the analysis: a bad path fails at once, in one line
     if demo:
         from gaitlab.registry.db import open_registry
         from gaitlab.registry.importer import DEMO_ATHLETE, import_demo
@@ -34,21 +35,22 @@ def report(targets: tuple[str, ...], pdf: Path, db: Path | None, program: str | 
             db_demo = Path(tmp) / "demo.sqlite"
             with open_registry(db_demo) as r:
                 import_demo(r)
-            paths, logs, prog = registry_visits(db_demo, DEMO_ATHLETE)
-        data = gather(paths, logs, program or prog)
+            data = gather_athlete(registry_visits(db_demo, DEMO_ATHLETE), program)
     elif not targets:
         raise click.UsageError("give an athlete id or session files, or --demo")
     elif all(Path(t).exists() for t in targets):
-        data = gather(list(targets), None, program, enrolled=True)
+        # no registry: no enrolment date and no visit log, so no program status (FILES_ONLY)
+        data = gather(list(targets), None, program)
     elif len(targets) == 1:
-        paths, logs, prog = registry_visits(db, targets[0])
-        data = gather(paths, logs, program or prog, enrolled=bool(program or prog))
+        data = gather_athlete(registry_visits(db, targets[0]), program)
     else:
         missing = [t for t in targets if not Path(t).exists()]
         raise GaitlabError(f"{missing[0]}: no such session file; give one athlete id or "
                            "existing session files")
     out = render_pdf(data, pdf)
     s = data.status
-    ready = "" if s is None else ("; ready to return to running" if s.ready_to_run else
-                                  f"; not ready to run ({len(s.unmet)} unmet criteria)")
+    ready = ("; return-to-run readiness unknown" if s is None else "; ready to return to running"
+             if s.ready_to_run else f"; not ready to run ({len(s.unmet)} unmet criteria)")
     click.echo(f"report for {data.athlete.get('id', '?')} ({len(data.visits)} visits){ready}: {out}")
+    for w in data.warnings:
+        click.echo(f"warning: {w}")

@@ -8,14 +8,19 @@ cycle, visits overlaid.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from gaitlab import __version__
+from gaitlab.compare import present as P
+from gaitlab.errors import GaitlabError
 from gaitlab.report.data import ReportData
 
 A4 = (8.27, 11.69)
@@ -36,33 +41,49 @@ def _text_page(fig: Figure, d: ReportData) -> None:
     lines.append(("p", f"Athlete {a.get('id', '?')} — {a.get('name', '')}; sex {a.get('sex') or '-'}, "
                        f"{a.get('body_mass_kg', '-')} kg, involved side {a.get('involved_side') or '-'}"))
     lines.append(("h2", "Visits"))
-    for v, lg in zip(d.visits, d.logs, strict=True):
-        pain = "-" if lg.pain_nrs is None else f"{lg.pain_nrs:g}/10"
-        vol = "-" if lg.run_volume_km is None else f"{lg.run_volume_km:g} km/week"
-        wk = "-" if lg.week is None else lg.week
-        lines.append(("p", f"{lg.date}  {lg.kind or 'session'}  week {wk}"
-                           f"  pain {pain}  running {vol}  file {Path(v.path).name}"))
+    for lg in d.visit_log or d.logs:
+        pain = "not logged" if lg.pain_nrs is None else f"{lg.pain_nrs:g}/10"
+        vol = "not logged" if lg.run_volume_km is None else f"{lg.run_volume_km:g} km/week"
+        wk = lg.shown_week
+        wk_txt = "" if wk is None else f"  week {wk}"
+        f = Path(lg.file).name if lg.file else "no session file"
+        if not d.logged:  # session files only: nothing was logged, so nothing to list but the file
+            lines.append(("p", f"{lg.date or '-'}  file {f}"))
+            continue
+        lines.append(("p", f"{lg.date or '-'}  {lg.kind or 'session'}{wk_txt}  pain {pain}  "
+                           f"running {vol}  file {f}"))
     if d.status is not None and d.program is not None:
         s = d.status
-        lines.append(("h2", f"Program: {d.program.name} — week {s.week} of {d.program.total_weeks}"))
-        ph = ", ".join(f"phase {p.number} {p.name}" for p in s.phases) or "no phase active"
+        wk = s.week_text + (f" of {d.program.total_weeks}" if s.week else "")
+        lines.append(("h2", f"Program: {d.program.name} — {wk}"))
+        ph = ", ".join(f"phase {p.number} {p.name}" for p in s.phases) or (
+            "unknown (no enrolment start date, no week logged)" if s.week is None else "no phase active")
         lines.append(("p", f"Current: {ph}"))
         lines.append(("h3", "Due now"))
         lines += [("li", x) for x in s.due]
-        verdict = "READY" if s.ready_to_run else "NOT YET READY"
-        lines.append(("h2", f"Return to running: {verdict}"))
+        last = (d.visit_log or d.logs)[-1]
+        verdict = "READY" if s.ready_to_run else "NOT READY"
+        at = last.date or "the last visit"
+        lines.append(("h2", f"Return to running: {verdict} (at the visit of {at})"))
         lines += [("ok", f"met: {x}") for x in s.met]
         lines += [("bad", f"unmet: {x}") for x in s.unmet]
         lines.append(("h3", "Warning signs: step back if"))
         lines += [("li", x) for x in s.warning_signs]
     else:
-        lines.append(("p", "Not enrolled in a program: program progress not shown."))
+        lines.append(("h2", "Program and return to running"))
+        lines.append(("p", d.program_note or "Program progress not shown."))
+    if d.warnings:
+        lines.append(("h3", "Check"))
+        lines += [("bad", w) for w in d.warnings]
     rows = d.comparison.rows
     good = [r["label"] for r in rows if r["verdict"] == "improved"]
     bad = [r["label"] for r in rows if r["verdict"] == "worsened"]
     lines.append(("h2", "Summary of change, first to last visit"))
-    lines.append(("ok", "improved beyond MDC/noise: " + (", ".join(good) or "none")))
-    lines.append(("bad", "worsened beyond MDC/noise: " + (", ".join(bad) or "none")))
+    if len(d.visits) < 2:
+        lines.append(("p", "One visit with a session file: nothing to compare yet."))
+    else:
+        lines.append(("ok", "improved beyond MDC/noise: " + (", ".join(good) or "none")))
+        lines.append(("bad", "worsened beyond MDC/noise: " + (", ".join(bad) or "none")))
     y = 0.96
     style = {"h1": (16, "bold", "black", 0.035), "h2": (12, "bold", "black", 0.03),
              "h3": (10, "bold", "#333333", 0.024), "p": (9, "normal", "black", 0.02),
@@ -83,58 +104,116 @@ def _text_page(fig: Figure, d: ReportData) -> None:
     fig.text(0.06, 0.015, f"gaitlab {__version__}", fontsize=7, color="grey")
 
 
+TABLE_ROW_IN = 0.2  # height of one table row on paper, inches
+
+
 def _table_page(fig: Figure, d: ReportData) -> None:
     c = d.comparison
     fig.text(0.05, 0.97, "Metrics by visit: change first → last, judged against MDC",
              fontsize=13, weight="bold", va="top")
     short = [lb.split("(", 1)[1].rstrip(")") if "(wk" in lb else lb for lb in c.labels]
-    head = ["Metric", *short, "Change", "MDC / thr.", "Verdict", "Trend"]
+    head = ["Metric", "Better", *short, "Change", "MDC / thr.", "Verdict", "Trend"]
     cells, colours = [], []
     for r in c.rows:
-        t = r["trend"]
-        tr = "—" if t["slope"] is None else f"{t['slope']:+.2f}/{t['per'][:2]}" + (
-            " steady" if t["monotonic"] else "")
-        vals = ["—" if v is None else f"{v:.1f}" for v in r["values"]]
-        ch = "—" if r["change"] is None else f"{r['change']:+.1f}"
-        thr = "—" if r["threshold"] is None else f"{r['threshold']:.1f}"
-        cells.append([f"{r['label']} [{r['unit']}]", *vals, ch, thr, r["verdict"], tr])
+        vals = [P.fmt(v) for v in r["values"]]
+        cells.append([f"{r['label']} [{r['unit']}]", P.direction_text(r), *vals,
+                      P.fmt(r["change"], sign=True), P.threshold_text(r, unit=False), r["verdict"],
+                      P.trend_text(r, unit=False)])
         colours.append(["white"] * (len(head) - 2)
                        + [VERDICT_COLOURS.get(r["verdict"], "white"), "white"])
-    ax = fig.add_axes((0.03, 0.30, 0.94, 0.64))
-    ax.axis("off")
+    top = 0.935
+    y = top
     if cells:
         nv = len(c.labels)
-        vw = min(0.09, 0.36 / nv)
-        widths = [0.27, *([vw] * nv), 0.065, 0.065, 0.2, 0.13]
+        # the table is as tall as its rows, and the notes follow right under it
+        h = (len(cells) + 1) * TABLE_ROW_IN / A4[1]
+        ax = fig.add_axes((0.03, top - h, 0.94, h))
+        ax.axis("off")
+        vw = min(0.065, 0.3 / nv)
+        widths = [0.29, 0.075, *([vw] * nv), 0.06, 0.065, 0.185, 0.12]
         scale = 1.0 / sum(widths)
-        tab = ax.table(cellText=cells, colLabels=head, cellColours=colours, loc="upper center",
+        tab = ax.table(cellText=cells, colLabels=head, cellColours=colours, bbox=(0, 0, 1, 1),
                        cellLoc="left", colLoc="left", colWidths=[w * scale for w in widths])
         tab.auto_set_font_size(False)
         tab.set_fontsize(6.3 if nv <= 4 else 5.5)
-        tab.scale(1, 1.35)
+        y = top - h - 0.025
     notes = ["How to read: a change counts only when larger than the metric's minimal detectable "
              "change (MDC95). Where no MDC for running is published, the change is compared with "
              "the two sessions' own step-to-step noise (1.96·√(SE₁²+SE₂²)); that shows the change "
              "is not chance scatter within the sessions, but not that it exceeds day-to-day "
-             "variation. 'not judged' = no threshold known; the direction is still shown."]
-    notes += [f"• {b}" for b in sorted({r["basis"] for r in c.rows if r["basis"]})]
-    y = 0.27
-    for n in notes:
+             "variation. 'not judged' = no threshold known. 'Better' gives the direction of "
+             "improvement (↑ higher, ↓ lower, → toward the range, — none) for every row, "
+             "whatever its verdict.", "Thresholds and their sources:"]
+    sources = P.threshold_sources(c.rows)
+    notes += [f"• {b}" for b in sources] or [
+        "• one visit: nothing is compared yet; changes are judged from the second visit on."]
+    warn = [f"Warning: {w}" for w in c.warnings]
+    for n in warn + notes:
         for part in textwrap.wrap(n, 130):
-            fig.text(0.05, y, part, fontsize=7.5, va="top")
+            fig.text(0.05, y, part, fontsize=7.5, va="top",
+                     color="#a31515" if n.startswith("Warning") else "black")
             y -= 0.016
         y -= 0.004
+
+
+def _no_data(ax: Axes, title: str, text: str) -> None:
+    """An empty panel that says why, instead of meaningless axes."""
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_color("#bbbbbb")
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=9,
+            color="#555555", wrap=True)
+
+
+def _pain_volume(ax: Axes, d: ReportData) -> None:
+    """Pain NRS (line) and running volume (bars) of every logged visit, or "not logged"."""
+    title = "Pain and running volume (logged at each visit)"
+    logs = d.visit_log or d.logs
+    pain = [np.nan if lg.pain_nrs is None else lg.pain_nrs for lg in logs]
+    vol = [np.nan if lg.run_volume_km is None else lg.run_volume_km for lg in logs]
+    has_pain, has_vol = bool(np.isfinite(pain).any()), bool(np.isfinite(vol).any())
+    if not d.logged:
+        _no_data(ax, title, "not logged\n(session files only: no visit log)")
+        return
+    if not has_pain and not has_vol:
+        _no_data(ax, title, "pain and running volume\nnot logged at any visit")
+        return
+    xs = np.arange(len(logs))
+    handles = []
+    if has_vol:
+        ax2 = ax.twinx()
+        handles.append(ax2.bar(xs, vol, 0.4, color="#8fb3d9", alpha=0.6, label="running km/week"))
+        ax2.set_ylabel("Running volume (km/week)")
+        ax2.set_ylim(0, max(np.nanmax(vol) * 1.3, 1.0))
+        for i in np.flatnonzero(~np.isfinite(vol)):  # a missing bar is not 0 km
+            ax2.text(i, 0, "volume\nnot logged", ha="center", va="bottom", fontsize=6, color="#555555")
+        ax.set_zorder(ax2.get_zorder() + 1)
+        ax.patch.set_visible(False)
+    if has_pain:
+        handles += ax.plot(xs, pain, "o-", color="#a31515", label="pain NRS")
+        ax.set_ylim(-0.5, 11.5)
+        ax.set_ylabel("Pain (NRS 0–10)")
+    else:
+        ax.set_yticks([])
+    ax.set_xticks(xs, [lg.date or "?" for lg in logs], fontsize=7)
+    missing = [n for n, ok in (("pain", has_pain), ("running volume", has_vol)) if not ok]
+    ax.set_title(title + (f"; {missing[0]} not logged" if missing else ""), fontsize=9)
+    ax.legend(handles=handles, labels=[str(h.get_label()) for h in handles], fontsize=7,
+              loc="upper right")
 
 
 def _plots_page(fig: Figure, d: ReportData) -> None:
     fig.suptitle("Strength, step width, cadence and pain across visits", fontsize=13, weight="bold")
     labels = d.comparison.labels
     col = _colours(len(labels))
-    axs = fig.subplots(2, 2, gridspec_kw={"hspace": 0.45, "wspace": 0.3,
+    axs = fig.subplots(2, 2, gridspec_kw={"hspace": 0.45, "wspace": 0.35,
                                           "left": 0.1, "right": 0.9, "top": 0.9, "bottom": 0.08})
-    # strength per side: best peak force per visit, trials as dots
+    # strength per side: best peak force per visit, trials as dots; legend above the bars
     ax = axs[0, 0]
     w = 0.8 / max(len(labels), 1)
+    top = 0.0
     for i, v in enumerate(d.visits):
         st = (v.metrics.get("strength") or {}).get("hip_abduction") or {}
         for j, side in enumerate(("L", "R")):
@@ -143,52 +222,47 @@ def _plots_page(fig: Figure, d: ReportData) -> None:
             x = j + (i - (len(labels) - 1) / 2) * w
             if pk is not None:
                 ax.bar(x, pk, w * 0.9, color=col[i], label=labels[i] if j == 0 else None)
+                top = max(top, pk)
             tr = [t for t in sd.get("trials_N") or [] if t is not None]
             ax.plot([x] * len(tr), tr, "k.", ms=3)
+            top = max([top, *tr])
     ax.set_xticks([0, 1], ["Left", "Right"])
     ax.set_ylabel("Hip abduction peak force (N)")
     ax.set_title("Strength per side (bars: best; dots: trials)", fontsize=9)
-    ax.legend(fontsize=6, loc="lower right")
+    if top > 0:
+        ax.set_ylim(0, top * (1.12 + 0.07 * len(labels)))  # headroom for the legend
+        ax.legend(fontsize=6, loc="upper center", ncol=1, framealpha=0.9)
     # step widths
     ax = axs[0, 1]
-    data = [w_ if w_.size else np.array([np.nan]) for w_ in d.step_widths]
-    parts = ax.violinplot([x[np.isfinite(x)] if np.isfinite(x).any() else [0.0] for x in data],
-                          showmeans=True)
-    for body, c in zip(parts["bodies"], col, strict=False):
-        body.set_facecolor(c)
-        body.set_alpha(0.6)
-    ax.axhline(0, color="#a31515", lw=1, ls="--")
-    ax.text(0.6, 0.2, "≤ 0: crossover", color="#a31515", fontsize=7)
-    ax.set_xticks(range(1, len(labels) + 1), [lb.split(" ")[0] for lb in labels], fontsize=7)
-    ax.set_ylabel("Step width (cm, signed)")
-    ax.set_title("Step width distribution per visit", fontsize=9)
-    # cadence
+    data = [w_[np.isfinite(w_)] for w_ in d.step_widths]
+    if any(x.size for x in data):
+        parts = ax.violinplot([x if x.size else [np.nan] for x in data], showmeans=True)
+        for body, c in zip(parts["bodies"], col, strict=False):
+            body.set_facecolor(c)
+            body.set_alpha(0.6)
+        # the crossover line is named in the title: a label on the plot would cover a violin
+        # or sit on the axis edge
+        ax.axhline(0, color="#a31515", lw=1, ls="--")
+        ax.set_xticks(range(1, len(labels) + 1), [lb.split(" ")[0] for lb in labels], fontsize=7)
+        ax.set_ylabel("Step width (cm, signed)")
+        ax.set_title("Step width distribution per visit\nred dashed line 0 cm: at or below = "
+                     "crossover step", fontsize=9)
+    else:
+        _no_data(ax, "Step width distribution per visit", "no running steps in these files")
+    # cadence, with the target band the comparison judges it against
     ax = axs[1, 0]
     cad = [(v.metrics.get("gait") or {}).get("cadence_spm") for v in d.visits]
     xs = np.arange(len(labels))
-    if d.program is not None:
-        lo, hi = d.program.gait.cadence_target_spm
+    row = next((r for r in d.comparison.rows if r.get("key") == "gait.cadence_spm"), None)
+    if row is not None and row.get("target"):
+        lo, hi = row["target"]
         ax.axhspan(lo, hi, color="#d8f0d8", label=f"target {lo:.0f}–{hi:.0f}")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="lower right")
     ax.plot(xs, [np.nan if c is None else c for c in cad], "o-", color="k")
     ax.set_xticks(xs, [lb.split(" ")[0] for lb in labels], fontsize=7)
     ax.set_ylabel("Cadence (steps/min)")
     ax.set_title("Cadence", fontsize=9)
-    # pain and volume
-    ax = axs[1, 1]
-    pain = [np.nan if lg.pain_nrs is None else lg.pain_nrs for lg in d.logs]
-    ax.plot(xs, pain, "o-", color="#a31515", label="pain NRS")
-    ax.set_ylim(-0.5, 10.5)
-    ax.set_ylabel("Pain (NRS 0–10)")
-    vol = [np.nan if lg.run_volume_km is None else lg.run_volume_km for lg in d.logs]
-    ax2 = ax.twinx()
-    ax2.bar(xs, vol, 0.4, color="#8fb3d9", alpha=0.6, label="running km/week")
-    ax2.set_ylabel("Running volume (km/week)")
-    ax.set_zorder(ax2.get_zorder() + 1)
-    ax.patch.set_visible(False)
-    ax.set_xticks(xs, [lb.split(" ")[0] for lb in labels], fontsize=7)
-    ax.set_title("Pain and running volume (logged)", fontsize=9)
-    ax.legend(fontsize=7, loc="upper right")
+    _pain_volume(axs[1, 1], d)
 
 
 def _emg_page(fig: Figure, d: ReportData) -> None:
@@ -200,6 +274,7 @@ def _emg_page(fig: Figure, d: ReportData) -> None:
     axs = np.atleast_2d(fig.subplots(len(muscles), 2, squeeze=False, gridspec_kw={
         "hspace": 0.5, "wspace": 0.25, "left": 0.1, "right": 0.95, "top": 0.9, "bottom": 0.07}))
     for i, m in enumerate(muscles):
+        axs[i, 1].sharey(axs[i, 0])  # one amplitude scale per muscle: left and right comparable
         for j, side in enumerate(("L", "R")):
             ax = axs[i, j]
             name = f"{m}_{side}"
@@ -213,7 +288,7 @@ def _emg_page(fig: Figure, d: ReportData) -> None:
                 ax.plot(x, mean, color=col[k], lw=1.2, label=f"{d.comparison.labels[k]} (n={e['n']})")
                 ax.fill_between(x, mean - sd, mean + sd, color=col[k], alpha=0.15, lw=0)
                 unit = e["unit"]
-            ax.set_title(name + ("" if unit else " — no data"), fontsize=9)
+            ax.set_title(P.muscle_title(name) + ("" if unit else " — no data"), fontsize=9)
             ax.set_xlabel("% gait cycle (IC → next IC)", fontsize=7)
             ax.set_ylabel(unit, fontsize=7)
             ax.tick_params(labelsize=7)
@@ -221,24 +296,60 @@ def _emg_page(fig: Figure, d: ReportData) -> None:
                 ax.legend(fontsize=6)
 
 
-def render_pdf(d: ReportData, out: str | Path) -> Path:
-    """Write the report; returns the path. Title/Subject/Keywords metadata summarise it."""
+def check_output(out: str | Path) -> Path:
+    """The PDF path if it can be written, else a one-line :class:`GaitlabError` saying what to
+    do: a folder given instead of a file, a parent that is a file, a folder that does not
+    exist (it is not created: a mistyped path should not make folders), no permission."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    hint = "choose another --pdf path"
+    if out.is_dir():
+        raise GaitlabError(f"{out}: is a folder; give a file name, e.g. {out / 'report.pdf'}")
+    parent = out.parent
+    anc = parent
+    while not anc.exists() and anc != anc.parent:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise GaitlabError(f"{out}: {anc} is a file, not a folder; {hint}")
+    if anc != parent:
+        raise GaitlabError(f"{out}: folder {parent} does not exist; create it or {hint}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise GaitlabError(f"{out}: cannot write in {parent} (permission denied); {hint}")
+    return out
+
+
+def render_pdf(d: ReportData, out: str | Path) -> Path:
+    """Write the report; returns the path. Title/Subject/Keywords metadata summarise it.
+
+    The PDF is written to a temporary file beside ``out`` and renamed, so a failure never
+    leaves a half-written report; an unwritable path is a one-line GaitlabError."""
+    out = check_output(out)
     aid = d.athlete.get("id", "unknown")
     rows = d.comparison.rows
     n_imp = sum(r["verdict"] == "improved" for r in rows)
     n_wor = sum(r["verdict"] == "worsened" for r in rows)
-    ready = ("n/a" if d.status is None else "ready" if d.status.ready_to_run else
+    ready = ("unknown" if d.status is None else "ready" if d.status.ready_to_run else
              "not ready: " + "; ".join(d.status.unmet))
     meta = {"Title": f"gaitlab ITBS report {aid}", "Author": f"gaitlab {__version__}",
             "Subject": f"{len(d.visits)} visits; {n_imp} improved, {n_wor} worsened; "
                        f"return to run: {ready}",
             "Keywords": ", ".join(r["label"] for r in rows)}
     pages = (_text_page, _table_page, _plots_page, _emg_page)
-    with PdfPages(out, metadata=meta) as pdf:
-        for page in pages:
-            fig = Figure(figsize=A4)
-            page(fig, d)
-            pdf.savefig(fig)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    except OSError as exc:
+        raise GaitlabError(f"{out}: cannot write the report ({exc.strerror}); choose another "
+                           "--pdf path") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh, PdfPages(fh, metadata=meta) as pdf:
+            for page in pages:
+                fig = Figure(figsize=A4)
+                page(fig, d)
+                pdf.savefig(fig)
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise GaitlabError(f"{out}: cannot write the report ({exc.strerror or exc}); choose "
+                           "another --pdf path") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return out

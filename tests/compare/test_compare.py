@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import h5py
 import pytest
 
 from gaitlab.compare import MDC, MetricDef, compare_visits, judge, load_visit, metric_defs, trend
-from gaitlab.compare.metrics import BYRNE_2020
+from gaitlab.compare.metrics import BYRNE_2020, LSI_MDC
 from gaitlab.errors import GaitlabError
 from gaitlab.registry.importer import demo_folder, demo_visits
 
@@ -35,6 +36,16 @@ def test_judge_against_published_mdc() -> None:
     rel = MetricDef("k", "k", "x", "up", MDC(10.0, "x", relative=True))
     assert judge(rel, v(200.0), v(215.0))["verdict"] == "no detectable change"  # 15 < 10 % of 200
     assert judge(rel, v(200.0), v(225.0))["verdict"] == "improved"
+
+
+def test_every_mdc_has_a_full_source_and_says_what_it_is() -> None:
+    mdcs = {d.mdc for d in metric_defs() if d.mdc is not None}
+    assert mdcs == {BYRNE_2020, LSI_MDC}
+    for m in mdcs:  # journal or server, year and a DOI; and whether within- or between-day
+        assert "doi:10." in m.source and "20" in m.source, m.source
+    assert "WITHIN-DAY" in BYRNE_2020.source and "Arch Rehabil Res Clin Transl" in BYRNE_2020.source
+    assert "7 ± 2 days" in LSI_MDC.source and "not peer reviewed" in LSI_MDC.source
+    assert "Byrne" not in LSI_MDC.source  # the LSI MDC is not from Byrne 2020
 
 
 def test_target_direction_and_unjudged_metrics() -> None:
@@ -113,6 +124,20 @@ def test_cli_json_and_one_line_errors(tmp_path) -> None:
     out = json.loads(res.stdout)
     assert len(out["visits"]) == len(files) and all(len(m["values"]) == len(files)
                                                     for m in out["metrics"])
+    text = subprocess.run([sys.executable, "-m", "gaitlab", "compare", *files], capture_output=True,
+                          text=True, timeout=60)
+    assert text.returncode == 0, text.stderr
+    head, rule, *rows = text.stdout.splitlines()
+    assert head.split()[:2] == ["metric", "better"] and set(rule) <= {"-", " "}
+    by_label = {r.split(" [")[0]: r for r in rows if " [" in r}
+    # which way is better is printed on every row, also those judged "no detectable change"
+    assert "→ 90–110" in by_label["Hip abduction LSI (inv./uninv.)"]
+    assert "↓ lower" in by_label["GMED L onset re IC"] and "no detectable change" in by_label[
+        "GMED L onset re IC"]
+    assert "↑ higher" in by_label["Step width (signed, mean)"]
+    assert f" {BYRNE_2020.value:g} " in by_label["Hip abduction peak force R"]  # 4.85, not 4.8
+    assert not re.search(r"[-+]0\.0+(?![0-9])", text.stdout)  # no "-0.0" or "+0.00"
+    assert any("rows: Hip abduction peak force L, Hip abduction peak force R" in r for r in rows)
     junk = tmp_path / "junk.h5"
     junk.write_text("garbage")
     for args in ([files[0]], [files[0], str(junk)]):
@@ -122,3 +147,30 @@ def test_cli_json_and_one_line_errors(tmp_path) -> None:
         assert bad.stderr.strip().count("\n") == 0, bad.stderr
     with pytest.raises(GaitlabError, match="at least two"):
         compare_visits([load_visit(files[0])])
+
+
+def _with_belt_speed(src, dst, speed: float):
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as h:
+        extras = json.loads(h["analysis"].attrs["extras_json"])
+        extras["gait_temporal"]["belt_speed_mps"] = speed
+        h["analysis"].attrs["extras_json"] = json.dumps(extras)
+    return dst
+
+
+def test_visits_at_different_belt_speeds_are_flagged(tmp_path) -> None:
+    files = sorted(DEMO.glob("*.h5"))
+    same = compare_visits([load_visit(f) for f in files])
+    assert same.warnings == [] and same.to_json()["warnings"] == []
+    fast = _with_belt_speed(files[-1], tmp_path / "fast.h5", 3.3)
+    c = compare_visits([load_visit(files[0]), load_visit(fast)])
+    assert len(c.warnings) == 1 and "different belt speeds" in c.warnings[0]
+    assert "fast.h5 3.3" in c.warnings[0] and "visit-1-baseline.h5 3" in c.warnings[0]
+    assert [v["belt_speed_mps"] for v in c.to_json()["visits"]] == [3.0, 3.3]
+    near = _with_belt_speed(files[-1], tmp_path / "near.h5", 3.02)  # within 0.05 m/s: the same
+    assert compare_visits([load_visit(files[0]), load_visit(near)]).warnings == []
+    slow = compare_visits([load_visit(files[0]), load_visit(near)], expected_speed_mps=2.5)
+    assert len(slow.warnings) == 1 and "assessment protocol's 2.5 m/s" in slow.warnings[0]
+    res = subprocess.run([sys.executable, "-m", "gaitlab", "compare", str(files[0]), str(fast)],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and res.stdout.startswith("warning: visits were run at different belt")

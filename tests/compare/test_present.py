@@ -43,13 +43,20 @@ def test_direction_threshold_and_trend_text() -> None:
     assert P.direction_text(rows["strength.lsi_pct"]) == f"→ {lo:g}–{hi:g}"
     assert P.direction_text(rows["gait.contact_time_ms.L"]) == "—"
     r = rows["strength.R.peak_force_N"]
-    assert P.threshold_text(r) == f"{r['threshold']:.1f} N"
-    assert "Byrne 2020" in P.threshold_tip(r)  # the MDC's published source
+    assert P.threshold_text(r) == f"{r['threshold']:g} N"  # 4.85 as published, not 4.8
+    assert P.threshold_text(r, unit=False) == f"{r['threshold']:g}"
+    assert "doi:10.1016/j.arrct.2020.100050" in P.threshold_tip(r)  # the MDC's full source
     assert P.trend_text(r).startswith(f"{r['trend']['slope']:+.2f} N/week")
     assert P.trend_text(r).endswith("steady") == bool(r["trend"]["monotonic"])
     steps = P.steps_text(r, c.labels).splitlines()
     assert len(steps) == len(c.labels) - 1 and all(s.split(": ")[1] in r["steps"] for s in steps)
     assert P.fmt(None) == "—" and P.fmt(float("nan")) == "—" and P.fmt(2.0, sign=True) == "+2.0"
+    assert P.fmt(-0.04) == P.fmt(-0.04, sign=True) == P.fmt(0.0, sign=True) == "0.0"  # no "-0.0"
+    assert P.fmt(-0.004, 2, sign=True) == "0.00" and P.fmt(-0.06, sign=True) == "-0.1"
+    assert [P.num_text(x) for x in (4.85, 27.0, 0.8734, 13.0, -0.001)] == ["4.85", "27", "0.87", "13", "0"]
+    assert P.trend_text(r, unit=False).startswith(f"{r['trend']['slope']:+.2f}/wk")
+    flat = dict(r, trend={"slope": -0.001, "per": "week", "monotonic": False})
+    assert P.trend_text(flat, unit=False) == "0.00/wk"
 
 
 def test_strength_and_gait_per_visit_come_from_the_metrics() -> None:
@@ -100,3 +107,14 @@ def test_order_by_date_and_file_problems(tmp_path) -> None:
     errors, notes = P.visit_problems(visits)
     assert len(errors) == 1 and errors[0].startswith("empty.h5:") and "\n" not in errors[0]
     assert notes == ["fresh.h5 had no /analysis: analysed now"]
+
+
+def test_threshold_sources_name_the_rows_they_apply_to() -> None:
+    _, vis = demo_visits()
+    c = compare_visits([load_visit(x["path"], week=x["week"]) for x in vis])
+    lines = P.threshold_sources(c.rows)
+    assert len(lines) == len({r["basis"] for r in c.rows if r["basis"]})
+    strength = next(x for x in lines if "Byrne" in x)
+    assert strength.endswith("rows: Hip abduction peak force L, Hip abduction peak force R")
+    noise = next(x for x in lines if x.startswith("within-session noise"))
+    assert "Step width (signed, mean)" in noise and "GMED R onset re IC" in noise

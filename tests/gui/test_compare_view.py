@@ -65,10 +65,10 @@ def test_table_holds_every_metric_per_visit_with_its_verdict(qtbot, expected) ->
     # the demo athlete improves in strength and step width: green; unjudged rows: blue
     i = view.row_of("strength.R.peak_force_N")
     assert t.item(i, 2 + nv + 2).background().color().name() == VERDICT_COLOUR["improved"]
-    assert "Byrne 2020" in t.item(i, 2 + nv + 1).toolTip()
+    assert "doi:10.1016/j.arrct.2020.100050" in t.item(i, 2 + nv + 1).toolTip()
     assert {"improved", "within", "no_mdc"} <= kinds
     assert len({VERDICT_COLOUR[k] for k in P.KINDS}) == len(P.KINDS)  # distinguishable
-    assert "Byrne 2020" in view.notes.text()
+    assert "Byrne, Lodge & Wallace 2020" in view.notes.text()
     assert view.message.startswith(f"{nv} visits loaded")
 
 
@@ -76,6 +76,8 @@ def test_plots_hold_one_curve_per_visit(qtbot, expected) -> None:
     visits, _ = expected
     view = _load(qtbot, FILES)
     assert set(view.emg_curves) == {f"{m}_{s}" for m in ("GMAX", "GMED", "TFL") for s in "LR"}
+    assert view.emg_plots["GMED_R"].titleLabel.text == "Gluteus medius, right"
+    assert view.emg_plots["TFL_R"].getViewBox().linkedView(1) is view.emg_plots["TFL_L"].getViewBox()
     for name, curves in view.emg_curves.items():
         assert len(curves) == len(visits)
         for c, v in zip(curves, visits, strict=True):

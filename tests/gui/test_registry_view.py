@@ -4,8 +4,9 @@ athlete and visits, log a visit, open the comparison, make the PDF; bad files in
 from __future__ import annotations
 
 import pytest
+from PySide6 import QtCore
 
-from gaitlab.gui.registry_view import AddVisitDialog, RegistryView
+from gaitlab.gui.registry_view import AddAthleteDialog, AddVisitDialog, EnrolDialog, RegistryView
 from gaitlab.registry import open_registry
 from gaitlab.registry.importer import demo_folder, demo_visits
 
@@ -66,7 +67,10 @@ def test_import_files_then_visits_comparison_and_report(view, qtbot, tmp_path) -
     assert len(cmp_view.data.visits) == len(FILES)
     assert cmp_view.table.rowCount() == len(cmp_view.data.comparison.rows) > 0
     # the PDF, made in the background
-    out = tmp_path / "out" / "demo.pdf"
+    with qtbot.waitSignal(view.failed, timeout=120000):  # a folder that does not exist: one line
+        view.make_report(tmp_path / "no-such-folder" / "demo.pdf")
+    assert "does not exist" in view.message and "\n" not in view.message
+    out = tmp_path / "demo.pdf"
     with qtbot.waitSignal(view.report_done, timeout=120000) as sig:
         view.make_report(out)
     assert sig.args == [str(out)] and out.read_bytes()[:5] == b"%PDF-"
@@ -113,3 +117,56 @@ def test_bad_input_is_one_line(view, qtbot, tmp_path) -> None:
     bad = RegistryView(broken)
     qtbot.addWidget(bad)
     assert "broken.sqlite" in bad.message and "\n" not in bad.message
+
+
+def test_add_athlete_and_enrol_in_a_program(view, qtbot, tmp_path) -> None:
+    from gaitlab.protocols.program import builtin_program_path
+
+    dlg = AddAthleteDialog(view.db, view)
+    qtbot.addWidget(dlg)
+    dlg.save()  # no id: refused in one line, nothing written
+    assert dlg.saved is None and "one word" in dlg.error.text() and "\n" not in dlg.error.text()
+    dlg.athlete_id.setText("R-017")
+    dlg.name.setText("Rita Runner")
+    dlg.sex.setCurrentText("F")
+    dlg.side.setCurrentText("R")
+    dlg.mass.setValue(61.0)
+    dlg.save()
+    assert dlg.saved is not None and dlg.saved.id == "R-017"
+    view._after_athlete(dlg.saved)
+    assert view.selected_athlete() == "R-017" and view.athletes.rowCount() == 1
+    assert _cells(view.athletes, 0) == ["R-017", "Rita Runner", "R", "not enrolled", "0"]
+    again = AddAthleteDialog(view.db, view)
+    qtbot.addWidget(again)
+    again.athlete_id.setText("R-017")
+    again.save()
+    assert again.saved is None and "already exists" in again.error.text()
+    with open_registry(view.db) as r:
+        a = r.athlete("R-017")
+        assert (a.sex, a.involved_side, a.body_mass_kg, a.height_m) == ("F", "R", 61.0, None)
+    # enrol in a clinic's own program file
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text(builtin_program_path("itbs").read_text(encoding="utf-8")
+                      .replace('name = "itbs"', 'name = "clinic-x"'), encoding="utf-8")
+    enrol = EnrolDialog(view.db, "R-017", view)
+    qtbot.addWidget(enrol)
+    enrol.program.setEditText(str(tmp_path / "missing.toml"))
+    enrol.save()
+    assert enrol.saved is None and "no such rehab program" in enrol.error.text()
+    assert "\n" not in enrol.error.text()
+    enrol.program.setEditText(str(clinic))
+    enrol.start.setDate(QtCore.QDate(2026, 1, 6))
+    enrol.save()
+    assert enrol.saved == (str(clinic), "2026-01-06")
+    view._after_enrol("R-017", enrol.saved)
+    assert _cells(view.athletes, 0)[3] == f"{clinic} since 2026-01-06"
+    assert "since 2026-01-06" in view.detail.text()
+    # a visit logged later shows its program week from the start date (day 27: week 4)
+    with open_registry(view.db) as r:
+        r.add_visit("R-017", "baseline", "2026-02-02", week=5, pain_nrs=2)
+        assert r.enrolment("R-017") == (str(clinic), "2026-01-06")
+    view.refresh()
+    assert _cells(view.visits, 0)[2] == "4 (logged 5)"
+    assert "clinic-x, week 4 of 12" in view.detail.text()
+    view.athletes.clearSelection()
+    assert view.enrol() is None and view.message == "select an athlete first"

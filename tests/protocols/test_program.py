@@ -12,6 +12,7 @@ from gaitlab.protocols.program import (
     load_program,
     parse_program,
     program_status,
+    program_week,
 )
 
 SHIPPED = builtin_program_path("itbs").read_text(encoding="utf-8")
@@ -87,3 +88,22 @@ def test_status_lists_unmet_return_to_run_criteria() -> None:
     assert any("168–176 spm" in d for d in ok.due)  # +5–10 % of the 160 spm baseline
     hurt = program_status(p, 8, pain_free_days=need, phase3_pain_free=True, pain_nrs=3)
     assert not hurt.ready_to_run and "3/10" in hurt.unmet[0]
+
+
+def test_program_week_counts_whole_weeks_from_the_start() -> None:
+    start = "2026-01-06"
+    days = {"2026-01-05": 0, "2026-01-06": 1, "2026-01-12": 1, "2026-01-13": 2,
+            "2026-02-02": 4, "2026-03-02": 8, "2026-03-03": 9}
+    assert {d: program_week(start, d) for d in days} == days
+    with pytest.raises(ProfileError, match="not a date"):
+        program_week(start, "02/03/2026")
+
+
+def test_status_with_unknown_week_or_before_the_start() -> None:
+    p = load_program()
+    unknown = program_status(p, None, pain_free_days=9, phase3_pain_free=True, pain_nrs=0)
+    assert unknown.week is None and unknown.phases == [] and unknown.ready_to_run
+    assert unknown.week_text == "week unknown"
+    before = program_status(p, 0)
+    assert before.week == 0 and {ph.number for ph in before.phases} == {1, 2}
+    assert "not started" in before.week_text

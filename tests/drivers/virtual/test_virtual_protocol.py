@@ -55,3 +55,22 @@ def test_load_by_path_and_missing(tmp_path: Path) -> None:
     assert load_protocol(str(f)).name == "short"
     with pytest.raises(ProfileError, match="no such protocol"):
         load_protocol(tmp_path / "nope.toml")
+
+
+def test_assessment_fixes_the_run_speed_and_the_virtual_athlete_keeps_it() -> None:
+    from dataclasses import replace
+
+    from gaitlab.athlete import load_profile
+    from gaitlab.drivers.virtual.model import build_session
+
+    battery = load_protocol("assessment")
+    assert battery.run is not None and battery.run.speed_mps == 3.0  # the clinic's test speed
+    assert load_protocol("run").run.speed_mps is None  # not fixed: the profile's speed
+    fast = load_profile("default")
+    fast = replace(fast, run=replace(fast.run, speed_mps=3.6))
+    short = replace(battery, strength=None, pause=None)
+    assert build_session(fast, short, seed=1, run_duration_s=3).belt_speed_mps == 3.0
+    assert build_session(fast, load_protocol("run"), seed=1, run_duration_s=3).belt_speed_mps == 3.6
+    for bad in ("0.1", "true", "'fast'"):
+        with pytest.raises(ProfileError, match=r"run\.speed_mps must be 0\.5–8 m/s"):
+            parse_protocol(f"[run]\nspeed_mps = {bad}\n", "bad.toml")
