@@ -17,10 +17,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gaitlab.athlete import Profile, load_profile
 from gaitlab.errors import GaitlabError
+from gaitlab.gui.emg_view import EmgPanel
 from gaitlab.gui.feedback import BiofeedbackWindow, Targets
 from gaitlab.gui.forms import add_save_row, spin_box
-from gaitlab.gui.latency import TimedLayoutWidget, TimedPlotWidget, overlay_text
-from gaitlab.gui.traces import TraceItem
+from gaitlab.gui.latency import TimedPlotWidget, overlay_text
+from gaitlab.gui.traces import nice_limit
 from gaitlab.live import LabMonitor, decimate_minmax
 from gaitlab.live.strength import StrengthTest
 
@@ -36,20 +37,6 @@ TABLE_PERIOD_S = 0.25  # the stream table and status line are redrawn this often
 # frames follow the data (a device's chunks) and a sample waits ~half this for its frame.
 REDRAW_MS = 15
 FEEDBACK_PERIOD_S = 0.03  # athlete window refresh
-
-
-def nice_limit(peak: float) -> float:
-    """Smallest 1-2-5 × 10^k at or above ``peak`` (a stable axis limit: axes are re-laid out,
-    which is costly, only when the signal changes magnitude, not on every frame)."""
-    if not np.isfinite(peak) or peak <= 0:
-        return 1.0
-    k = 10.0 ** np.floor(np.log10(peak))
-    return float(next(m * k for m in (1.0, 2.0, 5.0, 10.0) if m * k >= peak))
-
-
-def nice_limit_cols(y: np.ndarray) -> list[float]:
-    """:func:`nice_limit` of each column's largest absolute value."""
-    return [nice_limit(float(v)) for v in np.abs(y).max(axis=0)] if len(y) else [1.0] * y.shape[1]
 
 
 def athlete_files() -> list[Path]:
@@ -239,7 +226,8 @@ class SessionConsole(QtWidgets.QMainWindow):
         right.addWidget(self.table)
         self.tabs = QtWidgets.QTabWidget()
         right.addWidget(self.tabs, 1)
-        self.emg_plot = TimedLayoutWidget()
+        self.emg = EmgPanel()
+        self.emg_plot = self.emg.widget
         self.tabs.addTab(self.emg_plot, "EMG")
         self.force_plot = TimedPlotWidget(title="dynamometer force (N)")
         self.force_plot.setMouseEnabled(x=False, y=False)
@@ -282,7 +270,6 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.setCentralWidget(central)
         self.status_label = QtWidgets.QLabel("")
         self.statusBar().addWidget(self.status_label)
-        self._emg_curves: dict[str, tuple] = {}
         self._build_menu()
 
     def _build_menu(self) -> None:
@@ -487,46 +474,8 @@ class SessionConsole(QtWidgets.QMainWindow):
         v = self.monitor.emg_view(5.0)
         if v is None or v.t.size < 2:
             return
-        if set(self._emg_curves) != set(v.labels):
-            self.emg_plot.clear()
-            self._emg_curves = {}
-            order = sorted(range(len(v.labels)), key=lambda i: (v.labels[i][-1:], v.labels[i]))
-            for row, i in enumerate(order):
-                lab = v.labels[i]
-                col = 0 if lab.endswith("_L") else 1
-                p = self.emg_plot.addPlot(row=row % max(1, len(order) // 2), col=col, title=lab)
-                p.setClipToView(True)
-                p.setMouseEnabled(x=False, y=False)
-                p.enableAutoRange(x=False, y=False)
-                p.setXRange(-5.0, 0.0, padding=0)
-                p.setLabel("left", "µV")
-                p.showAxis("bottom", row % max(1, len(order) // 2) == max(1, len(order) // 2) - 1)
-                # polylines with fixed bounds: a PlotDataItem's per-frame bookkeeping (clip,
-                # bounds, path) cost more than the drawing (see gaitlab.gui.traces)
-                span = QtCore.QRectF(-5.0, -1.0, 5.0, 2.0)
-                raw = TraceItem(span, pg.mkPen("#888", width=1))
-                env = TraceItem(span, pg.mkPen("c", width=1))
-                p.addItem(raw)
-                p.addItem(env)
-                self._emg_curves[lab] = (raw, env, i)
-        cols = max(200, self.emg_plot.width() // 2)
-        t0 = v.t[-1]
-        td, yd = decimate_minmax(v.t - t0, v.raw, cols)
-        te, ye = None, None
-        if v.env_t.size:  # the envelope is smooth: every k-th sample, one per pixel column
-            k = max(1, v.env_t.size // cols)
-            te, ye = v.env_t[::-1][::k][::-1] - t0, v.env[::-1][::k][::-1]
-        lims = nice_limit_cols(yd * 1e6)
-        for _lab, (raw, env, i) in self._emg_curves.items():
-            raw.setData(td, yd[:, i] * 1e6)
-            vb = raw.getViewBox()
-            if vb is not None and vb.viewRange()[1][1] != lims[i]:
-                vb.setYRange(-lims[i], lims[i], padding=0)
-                for c in (raw, env):
-                    c.set_span(QtCore.QRectF(-5.0, -lims[i], 5.0, 2 * lims[i]))
-            if te is not None:
-                env.setData(te, ye[:, i] * 1e6)
-        self._drawn["emg"] = (v.key, t0 + self.monitor.clock_offset(v.key))
+        self.emg.update(v)
+        self._drawn["emg"] = (v.key, v.t[-1] + self.monitor.clock_offset(v.key))
         self.emg_plot.paint_clock.drawn(self._drawn["emg"][1])
 
     def _draw_force(self, now: float) -> None:

@@ -48,8 +48,8 @@ def test_console_shows_streams_draws_records_and_summarises(lab, qtbot, tmp_path
     roles = sorted(win.table.item(i, 1).text() for i in range(4))
     assert roles == ["dynamometer", "emg", "markers", "pressure"]
     # EMG curves per muscle, stacked per side, decimated before drawing
-    qtbot.waitUntil(lambda: len(win._emg_curves) == 6, timeout=5000)
-    raw, _env, _ = win._emg_curves["GMED_R"]
+    qtbot.waitUntil(lambda: len(win.emg.curves) == 6, timeout=5000)
+    raw, _env = win.emg.curve("GMED_R")
     qtbot.waitUntil(lambda: raw.getData()[0] is not None and np.ptp(raw.getData()[0]) > 1.5,
                     timeout=5000)  # over 1.5 s of EMG on screen
     x, y = raw.getData()
