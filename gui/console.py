@@ -22,8 +22,9 @@ from gaitlab.gui.feedback import BiofeedbackWindow, Targets
 from gaitlab.gui.forms import add_save_row, spin_box
 from gaitlab.gui.latency import TimedPlotWidget, overlay_text
 from gaitlab.gui.traces import nice_limit
-from gaitlab.live import LabMonitor, decimate_minmax
+from gaitlab.live import ForceView, LabMonitor, decimate_minmax
 from gaitlab.live.strength import StrengthTest
+from gaitlab.record.filters import StreamFilter, identity_of
 
 STATUS_COLOUR = {"ok": "#2a2", "stale": "#d90", "lost": "#d22"}
 VISITS = ("baseline", "reassessment", "discharge")
@@ -37,6 +38,22 @@ TABLE_PERIOD_S = 0.25  # the stream table and status line are redrawn this often
 # frames follow the data (a device's chunks) and a sample waits ~half this for its frame.
 REDRAW_MS = 15
 FEEDBACK_PERIOD_S = 0.03  # athlete window refresh
+
+
+STRENGTH_STATE = {"idle": "ready", "countdown": "get ready", "contraction": "PUSH", "done": "done"}
+
+
+def strength_text(st: StrengthTest) -> str:
+    """Two lines: side, trial n of N, state with the time left and the live peak; the trial
+    peaks and their CV."""
+    head = f"side {st.side}, trial {st.trial} of {st.trials}: {STRENGTH_STATE[st.state]}"
+    if st.running:
+        head += f" {st.remaining_s():.1f} s"
+    if st.state == "contraction":
+        head += f", live peak {st.live_peak():.0f} N" if np.isfinite(st.live_peak()) else ""
+    peaks = ", ".join(f"{p:.0f}" for p in st.peaks) or "—"
+    cv = f"{st.cv_pct:.1f} %" if np.isfinite(st.cv_pct) else "—"
+    return f"{head}\npeaks {peaks} N, CV {cv}"
 
 
 def athlete_files() -> list[Path]:
@@ -117,7 +134,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         self._ana_result: dict = {}
         self.record_path: Path | None = None
         self.strength = StrengthTest()
-        self._strength_last_t = -np.inf
+        self._strength_last_raw = -np.inf  # newest dynamometer stamp fed to the strength test
         self._build()
         self.feedback = BiofeedbackWindow(self.targets)
         if self.targets.metronome:
@@ -204,7 +221,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.s_start = QtWidgets.QPushButton("Start trial")
         self.s_start.clicked.connect(self.start_trial)
         self.s_retry = QtWidgets.QPushButton("Retry")
-        self.s_retry.clicked.connect(lambda: self.strength.retry(time.monotonic()))
+        self.s_retry.clicked.connect(self.retry_trial)
         for w in (self.s_side, self.s_start, self.s_retry):
             srow.addWidget(w)
         sl.addLayout(srow)
@@ -334,15 +351,42 @@ class SessionConsole(QtWidgets.QMainWindow):
         for f in dataclasses.fields(Targets):
             self.settings.setValue(f"targets/{f.name}", getattr(t, f.name))
 
-    def send_marker(self, text: str) -> None:
-        self.marker_outlet.push_sample([text], pylsl.local_clock())
+    def send_marker(self, text: str, stamp: float | None = None) -> None:
+        """Write a marker, stamped now or at ``stamp`` (LSL local clock)."""
+        self.marker_outlet.push_sample([text], pylsl.local_clock() if stamp is None else stamp)
         self.sent_markers.append(text)
 
+    def _force_time(self) -> float:
+        """LSL time (local clock) of the newest dynamometer sample; NaN without one."""
+        key = next(iter(self.monitor.keys("dynamometer")), None)
+        return self.monitor.latest_time(key) if key is not None else float("nan")
+
     def start_trial(self) -> None:
+        """Start the next trial's countdown (the strength test runs on the force samples' time)."""
+        if self.strength.running:
+            return
+        t = self._force_time()
+        if not np.isfinite(t):
+            self.s_label.setText("no dynamometer samples: check the dynamometer's row in the stream "
+                                 "panel, then press Start trial again")
+            return
         if self.strength.side != self.s_side.currentText():
-            self.strength = StrengthTest(side=self.s_side.currentText())
-        self.strength.start(time.monotonic())
+            self.strength = self.strength.fresh(self.s_side.currentText())
+        self.strength.start(t)
         self.monitor.reset_peak()
+        self._show_strength()
+
+    def retry_trial(self) -> None:
+        """Void the running or last trial (a trial_void marker) and run it again."""
+        t = self._force_time()
+        if not np.isfinite(t):
+            self.s_label.setText("no dynamometer samples: check the dynamometer's row in the stream "
+                                 "panel, then press Retry again")
+            return
+        for stamp, text in self.strength.retry(t):
+            self.send_marker(text, stamp)
+        self.monitor.reset_peak()
+        self._show_strength()
 
     def toggle_record(self) -> None:
         if self._rec_thread is None:
@@ -353,11 +397,18 @@ class SessionConsole(QtWidgets.QMainWindow):
     def start_record(self, path: Path | None = None) -> None:
         from gaitlab.record.recorder import Recorder
 
-        prof = self.profile()
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        self.record_path = path or self.out_dir / f"{prof.athlete.id}-{self.visit.currentText()}-{stamp}.h5"
+        panel = tuple(self.monitor.keys())
+        if not panel:
+            self.rec_label.setText("no streams in the panel: switch the devices on (docs/drivers.md), "
+                                   "wait for their rows, then press Record")
+            return
         try:
-            rec = Recorder(self.record_path, prof, session={
+            prof = self.profile()
+            name = f"{prof.athlete.id}-{self.visit.currentText()}-{time.strftime('%Y%m%d-%H%M%S')}.h5"
+            self.record_path = path or self.out_dir / name
+            # exactly the streams of the panel, and the console's own marker buttons
+            own = identity_of(self.marker_outlet.get_info())
+            rec = Recorder(self.record_path, prof, StreamFilter(identities=(*panel, own)), session={
                 "visit": self.visit.currentText(), "rehab_phase": self.phase.currentText()})
         except GaitlabError as exc:
             self.rec_label.setText(str(exc))
@@ -432,7 +483,7 @@ class SessionConsole(QtWidgets.QMainWindow):
             self._table_drawn = now
             self._draw_table()
         self._draw_emg()
-        self._draw_force(now)
+        self._draw_force()
         self._draw_gait()
         self._draw_record(now)
         if self.feedback.isVisible() and now - self._feedback_drawn >= FEEDBACK_PERIOD_S:
@@ -478,7 +529,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         self._drawn["emg"] = (v.key, v.t[-1] + self.monitor.clock_offset(v.key))
         self.emg_plot.paint_clock.drawn(self._drawn["emg"][1])
 
-    def _draw_force(self, now: float) -> None:
+    def _draw_force(self) -> None:
         v = self.monitor.force_view(10.0)
         if v is None or v.t.size < 2:
             return
@@ -492,15 +543,22 @@ class SessionConsole(QtWidgets.QMainWindow):
                 self.force_peak.setValue(v.peak)
             self._drawn["force"] = (v.key, v.t[-1] + self.monitor.clock_offset(v.key))
             self.force_plot.paint_clock.drawn(self._drawn["force"][1])
-        new = v.force[v.t > self._strength_last_t]
-        self._strength_last_t = v.t[-1]
-        for m in self.strength.tick(now, new):
-            self.send_marker(m)
-        st = self.strength
-        peaks = ", ".join(f"{p:.0f}" for p in st.peaks)
-        self.s_label.setText(f"side {st.side}, trial {st.trial} of {st.trials}: {st.state} "
-                             f"{st.remaining_s(now):.1f} s, live peak {st.live_peak():.0f} N\n"
-                             f"peaks [{peaks}] N, CV {st.cv_pct:.1f} %  (session peak {v.peak:.0f} N)")
+        self._tick_strength(v)
+
+    def _tick_strength(self, v: ForceView) -> None:
+        """Feed the strength test the force samples not fed yet (their LSL stamps, offset
+        applied), write the markers it returns, and show its state."""
+        new = v.t > self._strength_last_raw
+        if new.any():
+            self._strength_last_raw = float(v.t[-1])
+        off = self.monitor.clock_offset(v.key)
+        for stamp, text in self.strength.feed(v.t[new] + off, v.force[new]):
+            self.send_marker(text, stamp)
+        self._show_strength()
+
+    def _show_strength(self) -> None:
+        self.s_label.setText(strength_text(self.strength))
+        self.s_start.setEnabled(not self.strength.running)
 
     def _draw_gait(self) -> None:
         if not self.gait_widget.isVisible() or not self._has_new("gait"):

@@ -144,7 +144,6 @@ def shoot(out: Path, only: str = "all") -> int:
     ids = tuple(sim.source_ids.values())
     mon = LabMonitor(StreamFilter(source_ids=ids)).start()
     win = SessionConsole(mon, tmp)
-    mon.filters = StreamFilter(source_ids=(*ids, win.marker_outlet.get_info().source_id()))
     win.resize(*SIZE)
     win.move(0, 0)
     win.show()

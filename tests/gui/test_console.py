@@ -33,8 +33,9 @@ def lab(tmp_path, qtbot):
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()
-    # the console's own marker stream is recorded too: allow it in the monitor's filter
-    mon.filters = StreamFilter(source_ids=(*ids, win.marker_outlet.get_info().source_id()))
+    # the panel shows this test's streams only (the monitor's filter); Record records exactly
+    # those, plus the console's own marker stream (not in this panel): never other streams
+    # on the network
     yield h, mon, win
     win.close()
     mon.stop()
