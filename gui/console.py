@@ -184,6 +184,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.rec_button = QtWidgets.QPushButton("Record")
         self.rec_button.clicked.connect(self.toggle_record)
         self.rec_label = QtWidgets.QLabel("not recording")
+        self.rec_label.setWordWrap(True)
         rl.addWidget(self.rec_button)
         rl.addWidget(self.rec_label)
         mrow = QtWidgets.QHBoxLayout()
@@ -401,6 +402,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         if not panel:
             self.rec_label.setText("no streams in the panel: switch the devices on (docs/drivers.md), "
                                    "wait for their rows, then press Record")
+            self.rec_label.setStyleSheet("color:#b00000;")
             return
         try:
             prof = self.profile()
@@ -412,19 +414,28 @@ class SessionConsole(QtWidgets.QMainWindow):
                 "visit": self.visit.currentText(), "rehab_phase": self.phase.currentText()})
         except GaitlabError as exc:
             self.rec_label.setText(str(exc))
+            self.rec_label.setStyleSheet("color:#b00000;")
             return
         self._rec_stop.clear()
         self._rec_result = {"t0": time.monotonic()}
         self.settings.setValue("athlete/last", self.athlete_combo.currentText())
+
+        path_ = self.record_path
 
         def run() -> None:
             try:
                 self._rec_result["summary"] = rec.run(stop_event=self._rec_stop)
             except GaitlabError as exc:
                 self._rec_result["error"] = str(exc)
+            except Exception as exc:  # a bug or an HDF5 surprise: one line, never "saved"
+                first = (str(exc).splitlines() or [""])[0]
+                self._rec_result["error"] = (
+                    f"recording failed ({type(exc).__name__}: {first}); {path_} keeps what was "
+                    "flushed before ('gaitlab repair' finishes it); record again")
 
         self._rec_thread = threading.Thread(target=run, name="gaitlab-gui-record", daemon=True)
         self._rec_thread.start()
+        self.rec_label.setStyleSheet("")
         self.rec_button.setText("Stop")
 
     def stop_record(self) -> None:
@@ -598,8 +609,10 @@ class SessionConsole(QtWidgets.QMainWindow):
         self._rec_thread = None
         self.rec_button.setText("Record")
         self.rec_button.setEnabled(True)
-        if "error" in self._rec_result:
-            self.rec_label.setText(self._rec_result["error"])
+        if "error" in self._rec_result or "summary" not in self._rec_result:
+            self.rec_label.setText(self._rec_result.get("error", "recording failed: the recorder "
+                                                        "stopped without a result; record again"))
+            self.rec_label.setStyleSheet("color:#b00000;")
             return
         self.rec_label.setText(f"saved {self.record_path}")
         self.tabs.setCurrentWidget(self.summary)

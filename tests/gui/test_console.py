@@ -8,6 +8,7 @@ import h5py
 import numpy as np
 import pytest
 from PySide6 import QtCore
+from PySide6.QtTest import QTest
 
 from gaitlab.athlete import load_profile
 from gaitlab.drivers.virtual.sim import start_sim
@@ -103,3 +104,40 @@ def test_biofeedback_window_and_targets_persist(lab, qtbot, tmp_path) -> None:
     assert float(win.settings.value("targets/cadence_spm")) == 175.0
     win.feedback.toggle_full()
     assert win.feedback.isFullScreen()
+
+
+def test_an_unexpected_recorder_error_is_one_line_and_not_analysed(qtbot, tmp_path, uid, lsl_publisher,
+                                                                  monkeypatch) -> None:
+    """A recorder thread that dies of something other than a GaitlabError (a bug, an HDF5
+    surprise) must not be reported as saved, nor analysed."""
+    from gaitlab.record.recorder import Recorder
+
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope,
+                             str(tmp_path / "settings"))
+    sid = f"dyn-{uid}"
+    lsl_publisher([{"name": f"Force-{uid}", "type": "Force", "source_id": sid, "channels": 1,
+                    "srate": 100.0, "labels": ["force"], "units": ["N"]}])
+    calls = {"n": 0}
+    pull_all = Recorder._pull_all
+
+    def failing_pull_all(self, connector) -> None:  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] > 20:  # after some real recording
+            raise ValueError("unexpected state\nsecond line of detail")
+        pull_all(self, connector)
+
+    monkeypatch.setattr(Recorder, "_pull_all", failing_pull_all)
+    with LabMonitor(StreamFilter(source_ids=(sid,))) as mon:
+        win = SessionConsole(mon, tmp_path)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.table.rowCount() == 1, timeout=10000)
+        QTest.mouseClick(win.rec_button, QtCore.Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: win.rec_button.text() == "Record", timeout=10000)
+        text = win.rec_label.text()
+        assert text.startswith("recording failed (ValueError: unexpected state)") and "\n" not in text
+        assert "saved" not in text and "record again" in text
+        assert win.summary.toPlainText() == "" and win.tabs.currentWidget() is not win.summary
+        assert win.rec_button.isEnabled()
+        win.close()
