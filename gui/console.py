@@ -18,11 +18,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gaitlab.athlete import Profile, load_profile
 from gaitlab.errors import GaitlabError
 from gaitlab.gui.emg_view import EmgPanel
-from gaitlab.gui.feedback import BiofeedbackWindow, Targets
+from gaitlab.gui.feedback import BiofeedbackWindow
 from gaitlab.gui.forms import add_save_row, spin_box
 from gaitlab.gui.latency import TimedPlotWidget, overlay_text
 from gaitlab.gui.traces import nice_limit
 from gaitlab.live import ForceView, LabMonitor, decimate_minmax
+from gaitlab.live.feedback import Targets
 from gaitlab.live.strength import StrengthTest
 from gaitlab.record.filters import StreamFilter, identity_of
 

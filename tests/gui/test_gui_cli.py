@@ -16,15 +16,6 @@ def test_no_display_is_a_one_line_error():
     assert lines == [lines[0]] and lines[0].startswith("Error: no display")
 
 
-def test_step_width_bar_colours():
-    import numpy as np
-
-    from gaitlab.gui.feedback import CROSSOVER, IN_BAND, OUT_BAND, width_colours
-
-    assert width_colours(np.array([-1.0, 0.0, 3.0, 6.0, 13.0]), 5.0, 12.0) == [
-        CROSSOVER, CROSSOVER, OUT_BAND, IN_BAND, OUT_BAND]
-
-
 def test_new_athlete_dialog_saves_a_profile(qtbot, tmp_path, monkeypatch):
     from gaitlab.athlete import load_profile
     from gaitlab.gui.console import NewAthleteDialog, athlete_files
