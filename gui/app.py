@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from PySide6 import QtWidgets
 
@@ -10,10 +11,17 @@ from gaitlab.gui.console import SessionConsole
 from gaitlab.live import LabMonitor
 
 
+def open_console(monitor: LabMonitor, out_dir: str | Path = ".") -> SessionConsole:
+    """The console, shown at the size and place it was left in (QSettings), else 1400×900."""
+    win = SessionConsole(monitor, out_dir)
+    win.show()
+    return win
+
+
 def run_app(out_dir: str = ".") -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
     with LabMonitor() as monitor:
-        win = SessionConsole(monitor, out_dir)
-        win.resize(1400, 900)
-        win.show()
-        return app.exec()
+        win = open_console(monitor, out_dir)
+        rc = app.exec()
+        win.deleteLater()
+        return rc

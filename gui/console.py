@@ -33,7 +33,9 @@ PHASES = ("acute", "subacute", "strengthening", "return to run")
 COLUMNS = ("name", "role", "rate (meas/nom Hz)", "gaps", "dropped", "offset ms", "last seen s",
            "status")
 PRESSURE_HOLD_S = 0.3  # heat map: per-sensor max over this span, so contacts stay visible
+SIDE_CHOICES = ("L", "R", "none")  # involved side; "none" for a healthy athlete (saved as "")
 MARKER_KEYS = {"F1": "IC L", "F2": "IC R", "F3": "note"}
+DEFAULT_SIZE = (1400, 900)  # first start; afterwards the size and place it was left in
 TABLE_PERIOD_S = 0.25  # the stream table and status line are redrawn this often
 # The redraw timer polls this often; a trace is redrawn only when new samples have arrived, so
 # frames follow the data (a device's chunks) and a sample waits ~half this for its frame.
@@ -83,7 +85,7 @@ class NewAthleteDialog(QtWidgets.QDialog):
         self.leg = spin_box(0.5, 1.3, 0.90)
         self.lever = spin_box(0.1, 1.0, 0.45)
         self.involved = QtWidgets.QComboBox()
-        self.involved.addItems(["R", "L", ""])
+        self.involved.addItems(SIDE_CHOICES)
         for label, w in (("id", self.id), ("name", self.name), ("sex", self.sex),
                          ("body mass kg", self.mass), ("height m", self.height),
                          ("leg length m (ASIS–medial malleolus)", self.leg),
@@ -99,7 +101,8 @@ class NewAthleteDialog(QtWidgets.QDialog):
         a = Athlete(id=self.id.text().strip(), name=self.name.text().strip(),
                     sex=self.sex.currentText(), body_mass_kg=self.mass.value(),
                     height_m=self.height.value(), leg_length_m=self.leg.value(),
-                    lever_arm_m=self.lever.value(), involved_side=self.involved.currentText())
+                    lever_arm_m=self.lever.value(),
+                    involved_side=side if (side := self.involved.currentText()) in ("L", "R") else "")
         try:
             self.saved = save_athlete(a)
         except GaitlabError as exc:
@@ -142,9 +145,8 @@ class SessionConsole(QtWidgets.QMainWindow):
             self.apply_targets()
         self.timer = QtCore.QTimer(self, interval=redraw_ms, timeout=self.redraw)
         self.timer.start()
-        geo = self.settings.value("console/geometry")
-        if geo is not None:
-            self.restoreGeometry(geo)
+        self._feedback_placed = False
+        self._restore_layout()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -163,12 +165,13 @@ class SessionConsole(QtWidgets.QMainWindow):
             i = self.athlete_combo.findText(str(last))
             if i >= 0:
                 self.athlete_combo.setCurrentIndex(i)
+        self.athlete_combo.currentIndexChanged.connect(self._athlete_picked)
         self.visit = QtWidgets.QComboBox()
         self.visit.addItems(VISITS)
         self.phase = QtWidgets.QComboBox()
         self.phase.addItems(PHASES)
         self.side = QtWidgets.QComboBox()
-        self.side.addItems(["R", "L", ""])
+        self.side.addItems(SIDE_CHOICES)
         new_athlete = QtWidgets.QPushButton("New…")
         new_athlete.clicked.connect(self.new_athlete)
         row = QtWidgets.QHBoxLayout()
@@ -210,9 +213,9 @@ class SessionConsole(QtWidgets.QMainWindow):
             tl.addRow(label, w)
             (w.toggled if isinstance(w, QtWidgets.QCheckBox) else w.valueChanged).connect(
                 self.apply_targets)
-        fb = QtWidgets.QPushButton("Athlete window")
-        fb.clicked.connect(lambda: self.feedback.show())
-        tl.addRow(fb)
+        self.feedback_button = QtWidgets.QPushButton("Athlete window")
+        self.feedback_button.clicked.connect(self.show_feedback)
+        tl.addRow(self.feedback_button)
         side.addWidget(tbox)
         # strength test
         sbox = QtWidgets.QGroupBox("Strength test (hip abduction)")
@@ -329,6 +332,50 @@ class SessionConsole(QtWidgets.QMainWindow):
                 return None
         return self.open_compare([*earlier, self.record_path])
 
+    # ------------------------------------------------------------------ layout persistence
+    def _restore_layout(self) -> None:
+        """Window size and place, the tab shown, and the athlete window as they were left."""
+        geo = self.settings.value("console/geometry")
+        if geo is None or not self.restoreGeometry(geo):
+            self.resize(*DEFAULT_SIZE)
+        names = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        tab = self.settings.value("console/tab")
+        if tab in names:
+            self.tabs.setCurrentIndex(names.index(tab))
+        self.tabs.currentChanged.connect(
+            lambda i: self.settings.setValue("console/tab", self.tabs.tabText(i)))
+        self._follow_athlete_side()
+        if self.settings.value("feedback/open") in (True, "true"):
+            QtCore.QTimer.singleShot(0, self.show_feedback)
+
+    def show_feedback(self) -> None:
+        """Open the athlete window where it was last (its screen, size, full screen)."""
+        fb = self.feedback
+        if not self._feedback_placed:
+            self._feedback_placed = True
+            geo = self.settings.value("feedback/geometry")
+            if geo is not None:
+                fb.restoreGeometry(geo)
+            name = self.settings.value("feedback/screen")
+            screen = next((sc for sc in QtGui.QGuiApplication.screens() if sc.name() == name), None)
+            if screen is not None and not screen.geometry().contains(fb.geometry().center()):
+                fb.move(screen.availableGeometry().topLeft())
+            if self.settings.value("feedback/full_screen") in (True, "true"):
+                fb.showFullScreen()
+                return
+        fb.show()
+        fb.raise_()
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("console/geometry", self.saveGeometry())
+        fb = self.feedback
+        if self._feedback_placed:
+            self.settings.setValue("feedback/geometry", fb.saveGeometry())
+            self.settings.setValue("feedback/screen", fb.screen().name())
+            self.settings.setValue("feedback/full_screen", fb.isFullScreen())
+        self.settings.setValue("feedback/open", fb.isVisible())
+        self.settings.sync()
+
     # ------------------------------------------------------------------ actions
     def new_athlete(self) -> None:
         dlg = NewAthleteDialog(self)
@@ -336,9 +383,23 @@ class SessionConsole(QtWidgets.QMainWindow):
             self.athlete_combo.addItem(dlg.saved.stem, str(dlg.saved))
             self.athlete_combo.setCurrentIndex(self.athlete_combo.count() - 1)
 
+    def _athlete_picked(self) -> None:
+        """Remember the athlete and show their involved side (the clinician may change it)."""
+        self.settings.setValue("athlete/last", self.athlete_combo.currentText())
+        self._follow_athlete_side()
+
+    def _follow_athlete_side(self) -> None:
+        try:
+            side = load_profile(self.athlete_combo.currentData() or "default").athlete.involved_side
+        except GaitlabError as exc:
+            self.status_label.setText(str(exc))
+            return
+        self.side.setCurrentText(side if side in ("L", "R") else "none")
+
     def profile(self) -> Profile:
         prof = load_profile(self.athlete_combo.currentData() or "default")
-        a = dataclasses.replace(prof.athlete, involved_side=self.side.currentText())
+        side = self.side.currentText()
+        a = dataclasses.replace(prof.athlete, involved_side=side if side in ("L", "R") else "")
         return dataclasses.replace(prof, athlete=a)
 
     def apply_targets(self) -> None:
@@ -419,8 +480,6 @@ class SessionConsole(QtWidgets.QMainWindow):
             return
         self._rec_stop.clear()
         self._rec_result = {"t0": time.monotonic()}
-        self.settings.setValue("athlete/last", self.athlete_combo.currentText())
-
         path_ = self.record_path
 
         def run() -> None:
@@ -620,7 +679,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         self._start_analysis()
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
-        self.settings.setValue("console/geometry", self.saveGeometry())
+        self._save_layout()
         self.timer.stop()
         if self._rec_thread is not None:
             self.stop_record()
