@@ -21,11 +21,13 @@ from gaitlab.gui.emg_view import EmgPanel
 from gaitlab.gui.feedback import BiofeedbackWindow
 from gaitlab.gui.forms import add_save_row, spin_box
 from gaitlab.gui.latency import TimedPlotWidget, overlay_text
+from gaitlab.gui.montage import MontageDialog
 from gaitlab.gui.traces import nice_limit
 from gaitlab.live import ForceView, LabMonitor, decimate_minmax
 from gaitlab.live.feedback import Targets
 from gaitlab.live.strength import StrengthTest
 from gaitlab.record.filters import StreamFilter, identity_of
+from gaitlab.record.recorder import Recorder
 
 STATUS_COLOUR = {"ok": "#2a2", "stale": "#d90", "lost": "#d22"}
 VISITS = ("baseline", "reassessment", "discharge")
@@ -133,6 +135,9 @@ class SessionConsole(QtWidgets.QMainWindow):
         self._table_drawn = self._status_drawn = self._feedback_drawn = -np.inf
         self._drawn: dict[str, tuple[str, float]] = {}  # view -> (stream key, its newest stamp drawn)
         self._rec_thread: threading.Thread | None = None
+        self._recorder: Recorder | None = None
+        self.montages: dict[str, dict[str, str]] = {}  # EMG montages set here, by stream key
+        self.montage_dialog: MontageDialog | None = None
         self._rec_stop = threading.Event()
         self._rec_result: dict = {}
         self._ana_result: dict = {}
@@ -458,8 +463,6 @@ class SessionConsole(QtWidgets.QMainWindow):
             self.stop_record()
 
     def start_record(self, path: Path | None = None) -> None:
-        from gaitlab.record.recorder import Recorder
-
         panel = tuple(self.monitor.keys())
         if not panel:
             self.rec_label.setText("no streams in the panel: switch the devices on (docs/drivers.md), "
@@ -473,7 +476,8 @@ class SessionConsole(QtWidgets.QMainWindow):
             # exactly the streams of the panel, and the console's own marker buttons
             own = identity_of(self.marker_outlet.get_info())
             rec = Recorder(self.record_path, prof, StreamFilter(identities=(*panel, own)), session={
-                "visit": self.visit.currentText(), "rehab_phase": self.phase.currentText()})
+                "visit": self.visit.currentText(), "rehab_phase": self.phase.currentText()},
+                montages=self.montages)
         except GaitlabError as exc:
             self.rec_label.setText(str(exc))
             self.rec_label.setStyleSheet("color:#b00000;")
@@ -493,6 +497,7 @@ class SessionConsole(QtWidgets.QMainWindow):
                     f"recording failed ({type(exc).__name__}: {first}); {path_} keeps what was "
                     "flushed before ('gaitlab repair' finishes it); record again")
 
+        self._recorder = rec
         self._rec_thread = threading.Thread(target=run, name="gaitlab-gui-record", daemon=True)
         self._rec_thread.start()
         self.rec_label.setStyleSheet("")
@@ -520,20 +525,49 @@ class SessionConsole(QtWidgets.QMainWindow):
 
     def _role_menu(self, pos: QtCore.QPoint) -> None:
         row = self.table.rowAt(pos.y())
-        if row < 0:
-            return
+        if row >= 0:
+            self.stream_menu(row).exec(self.table.viewport().mapToGlobal(pos))
+
+    def stream_menu(self, row: int) -> QtWidgets.QMenu:
+        """The stream row's context menu: its role, and for EMG its montage."""
         key = self.table.item(row, 0).data(QtCore.Qt.ItemDataRole.UserRole)
         menu = QtWidgets.QMenu(self)
         from gaitlab.live.monitor import ROLES
         for r in ROLES:
             menu.addAction(r, lambda r=r: self._set_role(key, r))
-        menu.exec(self.table.viewport().mapToGlobal(pos))
+        menu.addSeparator()
+        act = menu.addAction("Montage…", lambda: self.open_montage(key))
+        act.setEnabled(key in self.monitor.keys("emg"))
+        return menu
 
     def _set_role(self, key: str, role: str) -> None:
         try:
             self.monitor.set_role(key, role)
         except GaitlabError as exc:
             self.status_label.setText(str(exc))
+
+    def open_montage(self, key: str) -> MontageDialog | None:
+        """The montage dialog of an EMG stream (non-blocking; applied on Save)."""
+        spec = self.monitor.spec(key)
+        if spec is None:
+            self.status_label.setText("this stream's metadata could not be read; it has no channels to map")
+            return None
+        dlg = MontageDialog(spec.name, spec.labels, self.monitor.montage(key),
+                            lambda m: self.apply_montage(key, m), self)
+        dlg.open()
+        self.montage_dialog = dlg
+        return dlg
+
+    def apply_montage(self, key: str, montage: dict[str, str]) -> None:
+        """Apply a montage live and to the recording (raises a one-line GaitlabError)."""
+        clean = self.monitor.set_montage(key, montage)
+        self.montages[key] = clean
+        recording = self._recorder is not None and self._rec_thread is not None
+        if recording:
+            self._recorder.set_montage(key, clean)
+        name = self.monitor.spec(key).name
+        self.status_label.setText(f"montage of '{name}' applied" + (" and written into the recording"
+                                                                     if recording else ""))
 
     # ------------------------------------------------------------------ drawing
     @property
@@ -666,7 +700,7 @@ class SessionConsole(QtWidgets.QMainWindow):
                 self.record_path.exists() else 0.0
             self.rec_label.setText(f"recording {now - self._rec_result['t0']:.0f} s, {size:.2f} MB")
             return
-        self._rec_thread = None
+        self._rec_thread = self._recorder = None
         self.rec_button.setText("Record")
         self.rec_button.setEnabled(True)
         if "error" in self._rec_result or "summary" not in self._rec_result:
