@@ -20,7 +20,8 @@ from gaitlab.errors import GaitlabError
 from gaitlab.gui.emg_view import EmgPanel
 from gaitlab.gui.feedback import BiofeedbackWindow
 from gaitlab.gui.forms import add_save_row, spin_box
-from gaitlab.gui.latency import TimedPlotWidget, overlay_text
+from gaitlab.gui.gait_view import GaitPanel
+from gaitlab.gui.latency import PaintClock, TimedPlotWidget, overlay_text
 from gaitlab.gui.montage import MontageDialog
 from gaitlab.gui.traces import nice_limit
 from gaitlab.live import ForceView, LabMonitor, decimate_minmax
@@ -265,32 +266,9 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.force_peak = pg.InfiniteLine(angle=0, pen=pg.mkPen("r", width=1))
         self.force_plot.addItem(self.force_peak)
         self.tabs.addTab(self.force_plot, "Force")
-        gait = pg.GraphicsLayoutWidget()
-        self.gait_widget = gait
-        self.heat = pg.ImageItem()
-        self.heat.setColorMap(pg.colormap.get("inferno"))
-        hp = gait.addPlot(title="pressure (N/cm²), COP and gait line")
-        hp.addItem(self.heat)
-        hp.setAspectLocked(True)
-        self.cop_dot = pg.ScatterPlotItem(size=12, brush="r")
-        self.gait_line = pg.PlotDataItem(pen=pg.mkPen("w", width=1))
-        self.plate_outline = pg.PlotDataItem(pen=pg.mkPen("#888", width=1))
-        hp.addItem(self.plate_outline)
-        hp.setLabel("bottom", "m, runner's left → right")
-        hp.getAxis("bottom").enableAutoSIPrefix(False)
-        hp.addItem(self.gait_line)
-        hp.addItem(self.cop_dot)
-        self.heat_plot = hp
-        wp = gait.addPlot(title="step width (cm) / cadence (spm)")
-        self.width_band = pg.LinearRegionItem(
-            (self.targets.width_lo_cm, self.targets.width_hi_cm), orientation="horizontal",
-            movable=False, brush=pg.mkBrush(40, 160, 40, 60), pen=pg.mkPen(None))
-        wp.addItem(self.width_band)
-        wp.addLine(y=0, pen=pg.mkPen("#d22", width=1, style=QtCore.Qt.PenStyle.DashLine))
-        wp.setLabel("bottom", "step")
-        self.width_curve = wp.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="w")
-        self.width_plot, self._width_title = wp, ""
-        self.tabs.addTab(gait, "Gait")
+        self.gait = GaitPanel(self.targets)
+        self.gait_widget = self.gait.widget
+        self.tabs.addTab(self.gait_widget, "Gait")
         self.summary = QtWidgets.QPlainTextEdit(readOnly=True)
         self.summary.setFont(QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont))
         self.tabs.addTab(self.summary, "Summary")
@@ -415,7 +393,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         note = self.feedback.sync_metronome()
         if note:
             self.statusBar().showMessage(note, 15000)
-        self.width_band.setRegion((t.width_lo_cm, t.width_hi_cm))
+        self.gait.set_band(t.width_lo_cm, t.width_hi_cm)
         for f in dataclasses.fields(Targets):
             self.settings.setValue(f"targets/{f.name}", getattr(t, f.name))
 
@@ -571,14 +549,17 @@ class SessionConsole(QtWidgets.QMainWindow):
 
     # ------------------------------------------------------------------ drawing
     @property
-    def paint_clocks(self) -> dict:
-        """Paint-time latency of the EMG and force traces (:class:`gaitlab.gui.latency.PaintClock`)."""
-        return {"EMG": self.emg_plot.paint_clock, "force": self.force_plot.paint_clock}
+    def paint_clocks(self) -> dict[str, PaintClock]:
+        """Paint-time latency and frame rate of the EMG and force traces and of the gait view
+        (:class:`gaitlab.gui.latency.PaintClock`)."""
+        return {"EMG": self.emg_plot.paint_clock, "force": self.force_plot.paint_clock,
+                "gait": self.gait_widget.paint_clock}
 
     @property
     def latencies(self) -> np.ndarray:
-        """Recent sensor→screen latencies (s) of the traces, taken when they were painted."""
-        return np.concatenate([np.asarray(c.latencies, np.float64) for c in self.paint_clocks.values()])
+        """Recent sensor→screen latencies (s) of the EMG and force traces, taken at paint."""
+        clocks = self.paint_clocks
+        return np.concatenate([np.asarray(clocks[k].latencies, np.float64) for k in ("EMG", "force")])
 
     def redraw(self) -> None:
         now = time.monotonic()
@@ -596,7 +577,8 @@ class SessionConsole(QtWidgets.QMainWindow):
             self.feedback.update_view(self.monitor.gait_view(), self.latencies, now)
         if now - self._status_drawn >= TABLE_PERIOD_S:
             self._status_drawn = now
-            clock = self.paint_clocks["force" if self.force_plot.isVisible() else "EMG"]
+            shown = {self.force_plot: "force", self.gait_widget: "gait"}.get(self.tabs.currentWidget(), "EMG")
+            clock = self.paint_clocks[shown]
             self.status_label.setText(f"{clock.fps():.0f} fps, {overlay_text(self.paint_clocks)}")
 
     def _has_new(self, view: str) -> bool:
@@ -670,25 +652,10 @@ class SessionConsole(QtWidgets.QMainWindow):
             return
         pv = self.monitor.pressure_view(hold_s=PRESSURE_HOLD_S)
         if pv is not None:
+            self.gait.draw_pressure(pv)
             self._drawn["gait"] = (pv.key, pv.frame_t + self.monitor.clock_offset(pv.key))
-            geo = pv.geometry
-            self.heat.setImage(pv.frame[::-1].T, autoLevels=False, levels=(0, 30))
-            w, h = geo.cols * geo.col_pitch_m, geo.rows * geo.row_pitch_m
-            self.heat.setRect(QtCore.QRectF(0, 0, w, h))
-            if self.plate_outline.getData()[0] is None:
-                self.plate_outline.setData([0, w, w, 0, 0], [0, 0, h, h, 0])
-            ok = np.isfinite(pv.cop_x)
-            self.gait_line.setData(pv.cop_x[ok], pv.cop_y[ok])
-            if ok.any() and ok[-1]:
-                self.cop_dot.setData([pv.cop_x[-1]], [pv.cop_y[-1]])
-        g = self.monitor.gait_view()
-        w = np.array([s.step_width_m * 100 for s in g.steps if np.isfinite(s.step_width_m)])
-        if w.size:
-            self.width_curve.setData(np.arange(w.size, dtype=np.float64), w)
-            text = f"step width {w[-1]:+.1f} cm, cadence {g.cadence_spm:.0f} spm"
-            if text != self._width_title:  # a title change re-lays out the plot: only on a new step
-                self._width_title = text
-                self.width_plot.setTitle(text)
+            self.gait_widget.paint_clock.drawn(self._drawn["gait"][1])
+        self.gait.draw_steps(self.monitor.gait_view())
 
     def _draw_record(self, now: float) -> None:
         if self._rec_thread is None:
