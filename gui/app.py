@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -23,5 +24,6 @@ def run_app(out_dir: str = ".") -> int:
     with LabMonitor() as monitor:
         win = open_console(monitor, out_dir)
         rc = app.exec()
-        win.deleteLater()
+        del win
+        gc.collect()  # the console's reference cycles go while Qt is still up (see run_view)
         return rc

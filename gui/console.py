@@ -17,16 +17,17 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gaitlab.athlete import Profile, load_profile
 from gaitlab.errors import GaitlabError
+from gaitlab.gui.athlete_dialog import SIDE_CHOICES, NewAthleteDialog, athlete_files, side_value
 from gaitlab.gui.emg_view import EmgPanel
 from gaitlab.gui.feedback import BiofeedbackWindow
-from gaitlab.gui.forms import add_save_row, spin_box
+from gaitlab.gui.forms import spin_box
 from gaitlab.gui.gait_view import GaitPanel
 from gaitlab.gui.latency import PaintClock, TimedPlotWidget, overlay_text
 from gaitlab.gui.montage import MontageDialog
+from gaitlab.gui.strength_box import StrengthBox
 from gaitlab.gui.traces import nice_limit
-from gaitlab.live import ForceView, LabMonitor, decimate_minmax
+from gaitlab.live import LabMonitor, decimate_minmax
 from gaitlab.live.feedback import Targets
-from gaitlab.live.strength import StrengthTest
 from gaitlab.record.filters import StreamFilter, identity_of
 from gaitlab.record.recorder import Recorder
 
@@ -36,7 +37,6 @@ PHASES = ("acute", "subacute", "strengthening", "return to run")
 COLUMNS = ("name", "role", "rate (meas/nom Hz)", "gaps", "dropped", "offset ms", "last seen s",
            "status")
 PRESSURE_HOLD_S = 0.3  # heat map: per-sensor max over this span, so contacts stay visible
-SIDE_CHOICES = ("L", "R", "none")  # involved side; "none" for a healthy athlete (saved as "")
 MARKER_KEYS = {"F1": "IC L", "F2": "IC R", "F3": "note"}
 DEFAULT_SIZE = (1400, 900)  # first start; afterwards the size and place it was left in
 TABLE_PERIOD_S = 0.25  # the stream table and status line are redrawn this often
@@ -44,74 +44,6 @@ TABLE_PERIOD_S = 0.25  # the stream table and status line are redrawn this often
 # frames follow the data (a device's chunks) and a sample waits ~half this for its frame.
 REDRAW_MS = 15
 FEEDBACK_PERIOD_S = 0.03  # athlete window refresh
-
-
-STRENGTH_STATE = {"idle": "ready", "countdown": "get ready", "contraction": "PUSH", "done": "done"}
-
-
-def strength_text(st: StrengthTest) -> str:
-    """Two lines: side, trial n of N, state with the time left and the live peak; the trial
-    peaks and their CV."""
-    head = f"side {st.side}, trial {st.trial} of {st.trials}: {STRENGTH_STATE[st.state]}"
-    if st.running:
-        head += f" {st.remaining_s():.1f} s"
-    if st.state == "contraction":
-        head += f", live peak {st.live_peak():.0f} N" if np.isfinite(st.live_peak()) else ""
-    peaks = ", ".join(f"{p:.0f}" for p in st.peaks) or "—"
-    cv = f"{st.cv_pct:.1f} %" if np.isfinite(st.cv_pct) else "—"
-    return f"{head}\npeaks {peaks} N, CV {cv}"
-
-
-def athlete_files() -> list[Path]:
-    """Shipped sample athletes, then the athletes created on this machine."""
-    from importlib import resources
-
-    from gaitlab.athlete import user_athletes_dir
-
-    shipped = sorted(Path(str(resources.files("gaitlab.data") / "athletes")).glob("*.toml"))
-    return shipped + sorted(user_athletes_dir().glob("*.toml"))
-
-
-class NewAthleteDialog(QtWidgets.QDialog):
-    """The [athlete] fields of a profile; saved with gaitlab.athlete.save_athlete."""
-
-    def __init__(self, parent: QtWidgets.QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("New athlete")
-        form = QtWidgets.QFormLayout(self)
-        self.id = QtWidgets.QLineEdit()
-        self.name = QtWidgets.QLineEdit()
-        self.sex = QtWidgets.QComboBox()
-        self.sex.addItems(["F", "M", ""])
-        self.mass = spin_box(20, 250, 70.0)
-        self.height = spin_box(1.0, 2.3, 1.75)
-        self.leg = spin_box(0.5, 1.3, 0.90)
-        self.lever = spin_box(0.1, 1.0, 0.45)
-        self.involved = QtWidgets.QComboBox()
-        self.involved.addItems(SIDE_CHOICES)
-        for label, w in (("id", self.id), ("name", self.name), ("sex", self.sex),
-                         ("body mass kg", self.mass), ("height m", self.height),
-                         ("leg length m (ASIS–medial malleolus)", self.leg),
-                         ("lever arm m (hip centre–dynamometer pad)", self.lever),
-                         ("involved side", self.involved)):
-            form.addRow(label, w)
-        self.error = add_save_row(form, self)
-        self.saved: Path | None = None
-
-    def save(self) -> None:
-        from gaitlab.athlete import Athlete, save_athlete
-
-        a = Athlete(id=self.id.text().strip(), name=self.name.text().strip(),
-                    sex=self.sex.currentText(), body_mass_kg=self.mass.value(),
-                    height_m=self.height.value(), leg_length_m=self.leg.value(),
-                    lever_arm_m=self.lever.value(),
-                    involved_side=side if (side := self.involved.currentText()) in ("L", "R") else "")
-        try:
-            self.saved = save_athlete(a)
-        except GaitlabError as exc:
-            self.error.setText(str(exc))
-            return
-        self.accept()
 
 
 class SessionConsole(QtWidgets.QMainWindow):
@@ -143,8 +75,6 @@ class SessionConsole(QtWidgets.QMainWindow):
         self._rec_result: dict = {}
         self._ana_result: dict = {}
         self.record_path: Path | None = None
-        self.strength = StrengthTest()
-        self._strength_last_raw = -np.inf  # newest dynamometer stamp fed to the strength test
         self._build()
         self.feedback = BiofeedbackWindow(self.targets)
         if self.targets.metronome:
@@ -224,21 +154,8 @@ class SessionConsole(QtWidgets.QMainWindow):
         tl.addRow(self.feedback_button)
         side.addWidget(tbox)
         # strength test
-        sbox = QtWidgets.QGroupBox("Strength test (hip abduction)")
-        sl = QtWidgets.QVBoxLayout(sbox)
-        srow = QtWidgets.QHBoxLayout()
-        self.s_side = QtWidgets.QComboBox()
-        self.s_side.addItems(["L", "R"])
-        self.s_start = QtWidgets.QPushButton("Start trial")
-        self.s_start.clicked.connect(self.start_trial)
-        self.s_retry = QtWidgets.QPushButton("Retry")
-        self.s_retry.clicked.connect(self.retry_trial)
-        for w in (self.s_side, self.s_start, self.s_retry):
-            srow.addWidget(w)
-        sl.addLayout(srow)
-        self.s_label = QtWidgets.QLabel("")
-        sl.addWidget(self.s_label)
-        side.addWidget(sbox)
+        self.strength_box = StrengthBox(self.monitor, self.send_marker)
+        side.addWidget(self.strength_box)
         side.addStretch(1)
         # right: streams + live views + summary
         right = QtWidgets.QVBoxLayout()
@@ -305,7 +222,7 @@ class SessionConsole(QtWidgets.QMainWindow):
     def compare_recording(self, earlier: list[str | Path] | None = None) -> QtWidgets.QWidget | None:
         """The session just recorded against earlier session files (chosen in a dialog)."""
         if self.record_path is None or self._rec_thread is not None or not self.record_path.exists():
-            self.status_label.setText("record and stop a session first, then compare it")
+            self.say("record and stop a session first, then compare it")
             return None
         if earlier is None:
             files, _ = QtWidgets.QFileDialog.getOpenFileNames(
@@ -360,6 +277,10 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.settings.sync()
 
     # ------------------------------------------------------------------ actions
+    def say(self, text: str) -> None:
+        """A one-line message in the status bar for 15 s (over the frame-rate line)."""
+        self.statusBar().showMessage(text, 15000)
+
     def new_athlete(self) -> None:
         dlg = NewAthleteDialog(self)
         if dlg.exec() and dlg.saved is not None:
@@ -375,14 +296,14 @@ class SessionConsole(QtWidgets.QMainWindow):
         try:
             side = load_profile(self.athlete_combo.currentData() or "default").athlete.involved_side
         except GaitlabError as exc:
-            self.status_label.setText(str(exc))
+            self.say(str(exc))
             return
         self.side.setCurrentText(side if side in ("L", "R") else "none")
 
     def profile(self) -> Profile:
         prof = load_profile(self.athlete_combo.currentData() or "default")
         side = self.side.currentText()
-        a = dataclasses.replace(prof.athlete, involved_side=side if side in ("L", "R") else "")
+        a = dataclasses.replace(prof.athlete, involved_side=side_value(side))
         return dataclasses.replace(prof, athlete=a)
 
     def apply_targets(self) -> None:
@@ -401,38 +322,6 @@ class SessionConsole(QtWidgets.QMainWindow):
         """Write a marker, stamped now or at ``stamp`` (LSL local clock)."""
         self.marker_outlet.push_sample([text], pylsl.local_clock() if stamp is None else stamp)
         self.sent_markers.append(text)
-
-    def _force_time(self) -> float:
-        """LSL time (local clock) of the newest dynamometer sample; NaN without one."""
-        key = next(iter(self.monitor.keys("dynamometer")), None)
-        return self.monitor.latest_time(key) if key is not None else float("nan")
-
-    def start_trial(self) -> None:
-        """Start the next trial's countdown (the strength test runs on the force samples' time)."""
-        if self.strength.running:
-            return
-        t = self._force_time()
-        if not np.isfinite(t):
-            self.s_label.setText("no dynamometer samples: check the dynamometer's row in the stream "
-                                 "panel, then press Start trial again")
-            return
-        if self.strength.side != self.s_side.currentText():
-            self.strength = self.strength.fresh(self.s_side.currentText())
-        self.strength.start(t)
-        self.monitor.reset_peak()
-        self._show_strength()
-
-    def retry_trial(self) -> None:
-        """Void the running or last trial (a trial_void marker) and run it again."""
-        t = self._force_time()
-        if not np.isfinite(t):
-            self.s_label.setText("no dynamometer samples: check the dynamometer's row in the stream "
-                                 "panel, then press Retry again")
-            return
-        for stamp, text in self.strength.retry(t):
-            self.send_marker(text, stamp)
-        self.monitor.reset_peak()
-        self._show_strength()
 
     def toggle_record(self) -> None:
         if self._rec_thread is None:
@@ -461,7 +350,7 @@ class SessionConsole(QtWidgets.QMainWindow):
             self.rec_label.setStyleSheet("color:#b00000;")
             return
         self._rec_stop.clear()
-        self._rec_result = {"t0": time.monotonic()}
+        self._rec_result = {"t0": time.monotonic(), "streams": len(panel) + (own not in panel)}
         path_ = self.record_path
 
         def run() -> None:
@@ -522,13 +411,13 @@ class SessionConsole(QtWidgets.QMainWindow):
         try:
             self.monitor.set_role(key, role)
         except GaitlabError as exc:
-            self.status_label.setText(str(exc))
+            self.say(str(exc))
 
     def open_montage(self, key: str) -> MontageDialog | None:
         """The montage dialog of an EMG stream (non-blocking; applied on Save)."""
         spec = self.monitor.spec(key)
         if spec is None:
-            self.status_label.setText("this stream's metadata could not be read; it has no channels to map")
+            self.say("this stream's metadata could not be read; it has no channels to map")
             return None
         dlg = MontageDialog(spec.name, spec.labels, self.monitor.montage(key),
                             lambda m: self.apply_montage(key, m), self)
@@ -544,7 +433,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         if recording:
             self._recorder.set_montage(key, clean)
         name = self.monitor.spec(key).name
-        self.status_label.setText(f"montage of '{name}' applied" + (" and written into the recording"
+        self.say(f"montage of '{name}' applied" + (" and written into the recording"
                                                                      if recording else ""))
 
     # ------------------------------------------------------------------ drawing
@@ -630,22 +519,7 @@ class SessionConsole(QtWidgets.QMainWindow):
                 self.force_peak.setValue(v.peak)
             self._drawn["force"] = (v.key, v.t[-1] + self.monitor.clock_offset(v.key))
             self.force_plot.paint_clock.drawn(self._drawn["force"][1])
-        self._tick_strength(v)
-
-    def _tick_strength(self, v: ForceView) -> None:
-        """Feed the strength test the force samples not fed yet (their LSL stamps, offset
-        applied), write the markers it returns, and show its state."""
-        new = v.t > self._strength_last_raw
-        if new.any():
-            self._strength_last_raw = float(v.t[-1])
-        off = self.monitor.clock_offset(v.key)
-        for stamp, text in self.strength.feed(v.t[new] + off, v.force[new]):
-            self.send_marker(text, stamp)
-        self._show_strength()
-
-    def _show_strength(self) -> None:
-        self.s_label.setText(strength_text(self.strength))
-        self.s_start.setEnabled(not self.strength.running)
+        self.strength_box.feed(v)
 
     def _draw_gait(self) -> None:
         if not self.gait_widget.isVisible() or not self._has_new("gait"):
@@ -665,7 +539,9 @@ class SessionConsole(QtWidgets.QMainWindow):
         if self._rec_thread.is_alive():
             size = self.record_path.stat().st_size / 1e6 if self.record_path and \
                 self.record_path.exists() else 0.0
-            self.rec_label.setText(f"recording {now - self._rec_result['t0']:.0f} s, {size:.2f} MB")
+            n = len(self._recorder.streams()) if self._recorder is not None else 0
+            self.rec_label.setText(f"recording {now - self._rec_result['t0']:.0f} s, {size:.2f} MB, "
+                                   f"{n} of {self._rec_result['streams']} streams")
             return
         self._rec_thread = self._recorder = None
         self.rec_button.setText("Record")

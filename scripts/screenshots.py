@@ -165,7 +165,8 @@ def shoot(out: Path, only: str = "all") -> int:
     steps: list[tuple[float, object]] = [
         (-1.0, lambda: (win.start_record(tmp / "shots.h5"), tab("Force"))),
         # guided left trials: 3 s countdown then a 5 s window around each left make test
-        (-2.5, win.start_trial), (7.5, win.start_trial), (17.5, win.start_trial),
+        (-2.5, win.strength_box.start_trial), (7.5, win.strength_box.start_trial),
+        (17.5, win.strength_box.start_trial),
         (25.0, lambda: save(win, "strength.png")),
         (42.0, lambda: (tab("EMG"), win.feedback.show(), win.feedback.move(100, 100))),
         (46.0, lambda: save(win, "console_emg.png")),

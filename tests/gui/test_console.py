@@ -100,8 +100,11 @@ def test_console_driven_by_its_controls_records_the_panel_and_summarises(lab, qt
     QTest.mouseClick(win.rec_button, LEFT)
     assert win.rec_button.text() == "Stop"
     n0 = win.frames
-    qtbot.waitUntil(lambda: win.frames - n0 > 40 and "MB" in win.rec_label.text(), timeout=10000)
-    assert "recording" in win.rec_label.text()  # the UI keeps redrawing while recording
+    # the four streams of the panel and the console's markers are being recorded, and the UI
+    # keeps redrawing meanwhile
+    qtbot.waitUntil(lambda: "5 of 5 streams" in win.rec_label.text(), timeout=10000)
+    qtbot.waitUntil(lambda: win.frames - n0 > 40, timeout=10000)
+    assert re.match(r"recording \d+ s, \d+\.\d\d MB, 5 of 5 streams", win.rec_label.text())
     QTest.keyClick(win, QtCore.Qt.Key.Key_F1)  # marker shortcuts and buttons
     QTest.mouseClick(_button(win, "IC R (F2)"), LEFT)
     QTest.keyClick(win, QtCore.Qt.Key.Key_F3)

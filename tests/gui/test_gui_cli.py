@@ -18,7 +18,7 @@ def test_no_display_is_a_one_line_error():
 
 def test_new_athlete_dialog_saves_a_profile(qtbot, tmp_path, monkeypatch):
     from gaitlab.athlete import load_profile
-    from gaitlab.gui.console import NewAthleteDialog, athlete_files
+    from gaitlab.gui.athlete_dialog import NewAthleteDialog, athlete_files
 
     monkeypatch.setenv("GAITLAB_HOME", str(tmp_path))
     dlg = NewAthleteDialog()

@@ -33,7 +33,8 @@ def test_montage_from_the_stream_menu_is_applied_live_and_recorded(qtbot, tmp_pa
         qtbot.waitUntil(lambda: win.table.rowCount() == 1 and len(win.emg.curves) == 4, timeout=10000)
         assert win.emg.labels == LABELS
         QTest.mouseClick(win.rec_button, QtCore.Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: "recording" in win.rec_label.text(), timeout=5000)
+        # both streams (the EMG and the console's markers) are in the recording
+        qtbot.waitUntil(lambda: "2 of 2 streams" in win.rec_label.text(), timeout=10000)
         menu = win.stream_menu(0)
         action = next(a for a in menu.actions() if a.text() == "Montage…")
         assert action.isEnabled()
@@ -51,7 +52,7 @@ def test_montage_from_the_stream_menu_is_applied_live_and_recorded(qtbot, tmp_pa
         assert not dlg.isVisible()
         # applied live: the EMG tab is redrawn with the muscle names, per side
         qtbot.waitUntil(lambda: win.emg.labels == ["GMED_L", "GMED_R", "TFL_L", "TFL_R"], timeout=5000)
-        assert "written into the recording" in win.status_label.text()
+        assert "written into the recording" in win.statusBar().currentMessage()
         qtbot.wait(500)
         QTest.mouseClick(win.rec_button, QtCore.Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "saved" in win.rec_label.text(), timeout=15000)

@@ -45,37 +45,39 @@ def test_guided_strength_test_three_trials_a_retry_and_the_saved_trials(qtbot, t
         win.resize(1400, 900)
         win.show()
         # a 5 s window holds one whole make test wherever it starts; a short countdown
-        win.strength = StrengthTest(countdown_s=0.5, contraction_s=5.0)
+        box = win.strength_box
+        box.test = StrengthTest(countdown_s=0.5, contraction_s=5.0)
         win.tabs.setCurrentIndex(1)  # Force
         qtbot.waitUntil(lambda: win.table.rowCount() == 1 and win.table.item(0, 7).text() == "ok",
                         timeout=10000)
         qtbot.waitUntil(lambda: (v := mon.force_view()) is not None and v.t.size > 10, timeout=10000)
-        win.s_side.setCurrentText("L")
+        box.side.setCurrentText("L")
         _click(win.rec_button)
-        qtbot.waitUntil(lambda: "recording" in win.rec_label.text(), timeout=5000)
+        # the dynamometer and the console's markers are both being recorded before trial 1
+        qtbot.waitUntil(lambda: "2 of 2 streams" in win.rec_label.text(), timeout=10000)
 
         def trial(n_done: int) -> None:
-            _click(win.s_start)
-            assert not win.s_start.isEnabled(), win.s_label.text()  # one trial at a time
-            qtbot.waitUntil(lambda: "PUSH" in win.s_label.text(), timeout=5000)
-            qtbot.waitUntil(lambda: len(win.strength.peaks) == n_done and not win.strength.running,
+            _click(box.start)
+            assert not box.start.isEnabled(), box.label.text()  # one trial at a time
+            qtbot.waitUntil(lambda: "PUSH" in box.label.text(), timeout=5000)
+            qtbot.waitUntil(lambda: len(box.test.peaks) == n_done and not box.test.running,
                             timeout=10000)
 
         trial(1)
         trial(2)
         # Retry: trial 2 is voided and run again at once; the live peak starts afresh
-        _click(win.s_retry)
-        assert len(win.strength.peaks) == 1 and win.strength.trial == 2
-        assert win.strength.state == "countdown" and np.isnan(win.strength.live_peak())
+        _click(box.retry)
+        assert len(box.test.peaks) == 1 and box.test.trial == 2
+        assert box.test.state == "countdown" and np.isnan(box.test.live_peak())
         assert win.sent_markers[-1] == "trial_void hip_abduction L"
-        qtbot.waitUntil(lambda: len(win.strength.peaks) == 2 and not win.strength.running,
+        qtbot.waitUntil(lambda: len(box.test.peaks) == 2 and not box.test.running,
                         timeout=12000)
         trial(3)
-        gui_peaks = list(win.strength.peaks)
-        assert win.strength.state == "done" and "trial 3 of 3: done" in win.s_label.text()
+        gui_peaks = list(box.test.peaks)
+        assert box.test.state == "done" and "trial 3 of 3: done" in box.label.text()
         cv = 100 * np.std(gui_peaks, ddof=1) / np.mean(gui_peaks)
-        assert f"CV {cv:.1f} %" in win.s_label.text()
-        assert f"peaks {', '.join(f'{p:.0f}' for p in gui_peaks)} N" in win.s_label.text()
+        assert f"CV {cv:.1f} %" in box.label.text()
+        assert f"peaks {', '.join(f'{p:.0f}' for p in gui_peaks)} N" in box.label.text()
         assert min(gui_peaks) > 100  # every window held a make test (L 175 N, R 140 N)
         _click(win.rec_button)  # Stop
         qtbot.waitUntil(lambda: "saved" in win.rec_label.text(), timeout=15000)
