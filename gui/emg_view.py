@@ -1,9 +1,9 @@
 """The console's EMG tab: raw signal and envelope per channel, last 5 s.
 
 Channels are laid out per side: the athlete's left in the left column, right in the right
-column, the same muscle on the same row; channels whose label names no side (an unlabelled
-montage, "EMG1" …) get a column of their own. The grid is rebuilt whenever the channel labels
-change (a montage correction, another stream)."""
+column, the same muscle on the same row and on the same µV scale; channels whose label names
+no side (an unlabelled montage, "EMG1" …) get a column of their own. The grid is rebuilt
+whenever the channel labels change (a montage correction, another stream)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ class EmgPanel:
         self.plots: dict[int, pg.PlotItem] = {}  # channel index -> plot
         self.curves: dict[int, tuple[TraceItem, TraceItem]] = {}  # channel -> (raw, envelope)
         self.columns = 1
+        self._scale_group: list[int] = []  # channels with the same number share a y scale
 
     def curve(self, label: str) -> tuple[TraceItem, TraceItem]:
         """(raw, envelope) traces of the first channel with this label."""
@@ -62,6 +63,8 @@ class EmgPanel:
             self.widget.removeItem(p)
         self.plots, self.curves, self.labels = {}, {}, list(labels)
         cells = emg_grid(self.labels)
+        # both sides of a muscle share one scale, so left and right compare at a glance
+        self._scale_group = [row if col < 2 else -1 - row for row, col in cells]
         self.columns = len({c for _, c in cells}) or 1
         last_row = {c: max(r for r, cc in cells if cc == c) for _, c in cells}
         for i, (lab, (row, col)) in enumerate(zip(self.labels, cells, strict=True)):
@@ -95,6 +98,10 @@ class EmgPanel:
             k = max(1, v.env_t.size // cols)
             te, ye = v.env_t[::-1][::k][::-1] - t0, v.env[::-1][::k][::-1]
         lims = nice_limit_cols(yd * 1e6)
+        group_max: dict[int, float] = {}
+        for i, g in enumerate(self._scale_group):
+            group_max[g] = max(group_max.get(g, 0.0), lims[i])
+        lims = [group_max[g] for g in self._scale_group]
         for i, (raw, env) in self.curves.items():
             raw.setData(td, yd[:, i] * 1e6)
             vb = self.plots[i].getViewBox()

@@ -52,6 +52,10 @@ class StrengthBox(QtWidgets.QGroupBox):
         lay.addLayout(row)
         self.label = QtWidgets.QLabel("")
         self.label.setWordWrap(True)
+        font = self.label.font()  # read while coaching the athlete, an arm's length away
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.label.setFont(font)
         lay.addWidget(self.label)
 
     def _force_time(self) -> float:

@@ -76,6 +76,9 @@ def test_every_channel_of_an_asymmetric_or_unlabelled_montage_is_drawn(labels, u
                    for lab in left for r in right)
         gl, gr = plots["GMED_L"].sceneBoundingRect(), plots["GMED_R"].sceneBoundingRect()
         assert abs(gl.top() - gr.top()) < 1
+        # both sides of a muscle on one µV scale (channel 1 carries a ramp, the others noise)
+        qtbot.waitUntil(lambda: plots["GMED_L"].viewRange()[1] == plots["GMED_R"].viewRange()[1]
+                        and plots["GMED_L"].viewRange()[1][1] > 10, timeout=5000)
         painted = win.emg_plot.paint_clock.painted
         qtbot.waitUntil(lambda: win.emg_plot.paint_clock.painted > painted + 3, timeout=5000)
         win.close()
