@@ -482,7 +482,7 @@ class SessionConsole(QtWidgets.QMainWindow):
             rate = f"{h.measured_srate:.0f}/{h.nominal_srate:g}" if h.nominal_srate else "irregular"
             vals = (h.name, h.role, rate, str(h.gaps), str(h.dropped),
                     f"{1000 * h.clock_offset_s:.2f}" if np.isfinite(h.clock_offset_s) else "—",
-                    f"{h.since_last_s:.1f}", h.status)
+                    f"{max(0.0, h.since_last_s):.1f}", h.status)
             for j, v in enumerate(vals):
                 it = self.table.item(i, j)
                 if it is None:
