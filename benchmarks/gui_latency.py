@@ -5,12 +5,14 @@
 The virtual athlete streams the whole lab over LSL on loopback from its own processes on the
 same machine: EMG at 2 kHz (default athlete + VL, BF, GAS, TA, RF on both sides = 16 channels),
 pressure treadmill 128×42 = 5,376 sensors at 120 Hz, dynamometer 100 Hz, markers. The session
-console (1400×900) redraws on its 30 ms timer; each tab is shown in turn for ``--seconds``.
+console (1400×900) polls on its 15 ms timer and redraws a view when new samples have arrived;
+each tab is shown in turn for ``--seconds``.
 
 Latency is taken when the plot widget has *painted* a frame with new data (its ``paintEvent``
 returned): local_clock() − (stamp of the newest sample drawn + clock offset), once per frame
-(:mod:`gaitlab.gui.latency`). Frames/s counts those painted frames. Samples lost = the monitor's
-gaps and dropped samples per stream over the whole run.
+(:mod:`gaitlab.gui.latency`), for the EMG traces, the force trace and the Gait tab (pressure
+heat map, COP, gait line: stamp of the newest pressure frame). Frames/s counts those painted
+frames. Samples lost = the monitor's gaps and dropped samples per stream over the whole run.
 
 The Qt platform is ``xcb`` when DISPLAY is set (e.g. under ``xvfb-run``), otherwise
 ``offscreen``; QT_QPA_PLATFORM overrides. ``--profile FILE`` writes a pyinstrument text profile

@@ -25,8 +25,9 @@ from gaitlab.errors import GaitlabError
 END_MARGIN_S = 0.6  # wait this long after the last sample is due, for its chunk to arrive
 
 
-def _default_out() -> Path:
-    return Path.cwd() / f"gaitlab-demo-{datetime.now():%Y%m%d-%H%M%S}.h5"
+def default_out(folder: Path | None = None) -> Path:
+    """``gaitlab-demo-<date>-<time>.h5`` in ``folder`` (default: the current folder)."""
+    return (folder or Path.cwd()) / f"gaitlab-demo-{datetime.now():%Y%m%d-%H%M%S}.h5"
 
 
 @click.command("demo")
@@ -55,7 +56,7 @@ def demo(out: Path | None, athlete: str | None, protocol: str, run_duration: flo
 
     profile = load_profile(athlete)
     proto = load_protocol(protocol)
-    out = out or _default_out()
+    out = out or default_out()
     say = (lambda *a: click.echo(*a, err=True)) if as_json else click.echo
     instance = f"demo-{os.getpid()}-{int(time.time())}"
     devices = parse_devices(None)

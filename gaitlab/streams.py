@@ -83,6 +83,37 @@ def parse_emg_label(label: str) -> tuple[str, Side] | None:
     return m.group("muscle").upper(), m.group("side")  # type: ignore[return-value]
 
 
+def check_montage(labels: list[str], montage: dict[str, str]) -> dict[str, str]:
+    """Check an EMG montage (channel label → ``MUSCLE_SIDE``) against a stream's channel labels.
+
+    Returns it cleaned (names upper-cased, empty entries dropped: that channel keeps its own
+    label). Raises a one-line :class:`StreamFormatError` for a label the stream does not have,
+    a name that is not ``MUSCLE_SIDE``, or two channels that would get the same muscle and side.
+    """
+    clean: dict[str, str] = {}
+    for label, target in montage.items():
+        if label not in labels:
+            raise StreamFormatError(f"montage: the stream has no channel '{label}'; map only its "
+                                    f"channels ({', '.join(labels)})")
+        name = str(target).strip().upper()
+        if not name:
+            continue
+        if parse_emg_label(name) is None:
+            raise StreamFormatError(f"montage: '{target}' for channel '{label}' is not MUSCLE_SIDE; "
+                                    "write e.g. GMED_L or TFL_R")
+        clean[label] = name
+    seen: dict[str, str] = {}
+    for label in labels:
+        name = clean.get(label, label)
+        if parse_emg_label(name) is None:
+            continue
+        if name in seen:
+            raise StreamFormatError(f"montage: {name} is given to two channels ({seen[name]}, {label}); "
+                                    "give each channel its own muscle and side")
+        seen[name] = label
+    return clean
+
+
 @dataclass(frozen=True)
 class Channel:
     label: str

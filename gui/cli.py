@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from pathlib import Path
 
 import click
 
@@ -47,14 +48,22 @@ def gui(ctx: click.Context, simulate: bool, protocol: str, out_dir: str, compare
                                    "screen; use 'gaitlab compare' or 'gaitlab athletes' instead")
     if compare or athletes:
         raise SystemExit(run_view(files, athlete_id, db, athletes))
+    if (simulate or has_display()) and not Path(out_dir).is_dir():
+        try:
+            Path(out_dir).mkdir(parents=True)
+        except OSError as exc:
+            raise click.ClickException(f"--out-dir {out_dir}: cannot create it ({exc.strerror}); "
+                                       "pick a folder you can write to") from None
     if not has_display():
         if simulate:
-            # A machine without a screen (a server, CI): run the same simulated lab headless.
-            from gaitlab.demo import demo
+            # A machine without a screen (a server, CI): run the same simulated lab headless,
+            # into --out-dir, with --protocol if given (else the demo's own short protocol)
+            from gaitlab.demo import default_out, demo
 
             click.echo("gaitlab gui: no display (DISPLAY/WAYLAND_DISPLAY unset); running the "
                        "headless simulated lab instead (gaitlab demo)", err=True)
-            ctx.invoke(demo)
+            given = ctx.get_parameter_source("protocol") is not click.core.ParameterSource.DEFAULT
+            ctx.invoke(demo, out=default_out(Path(out_dir)), **({"protocol": protocol} if given else {}))
             return
         raise click.ClickException("no display (DISPLAY/WAYLAND_DISPLAY unset): the desktop app "
                                    "needs a screen; run it in a desktop session, or 'gaitlab demo' "

@@ -17,12 +17,19 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gaitlab.athlete import Profile, load_profile
 from gaitlab.errors import GaitlabError
-from gaitlab.gui.feedback import BiofeedbackWindow, Targets
-from gaitlab.gui.forms import add_save_row, spin_box
-from gaitlab.gui.latency import TimedLayoutWidget, TimedPlotWidget, overlay_text
-from gaitlab.gui.traces import TraceItem
+from gaitlab.gui.athlete_dialog import SIDE_CHOICES, NewAthleteDialog, athlete_files, side_value
+from gaitlab.gui.emg_view import EmgPanel
+from gaitlab.gui.feedback import BiofeedbackWindow
+from gaitlab.gui.forms import spin_box
+from gaitlab.gui.gait_view import GaitPanel
+from gaitlab.gui.latency import PaintClock, TimedPlotWidget, overlay_text
+from gaitlab.gui.montage import MontageDialog
+from gaitlab.gui.strength_box import StrengthBox
+from gaitlab.gui.traces import nice_limit
 from gaitlab.live import LabMonitor, decimate_minmax
-from gaitlab.live.strength import StrengthTest
+from gaitlab.live.feedback import Targets
+from gaitlab.record.filters import StreamFilter, identity_of
+from gaitlab.record.recorder import Recorder
 
 STATUS_COLOUR = {"ok": "#2a2", "stale": "#d90", "lost": "#d22"}
 VISITS = ("baseline", "reassessment", "discharge")
@@ -31,76 +38,12 @@ COLUMNS = ("name", "role", "rate (meas/nom Hz)", "gaps", "dropped", "offset ms",
            "status")
 PRESSURE_HOLD_S = 0.3  # heat map: per-sensor max over this span, so contacts stay visible
 MARKER_KEYS = {"F1": "IC L", "F2": "IC R", "F3": "note"}
+DEFAULT_SIZE = (1400, 900)  # first start; afterwards the size and place it was left in
 TABLE_PERIOD_S = 0.25  # the stream table and status line are redrawn this often
 # The redraw timer polls this often; a trace is redrawn only when new samples have arrived, so
 # frames follow the data (a device's chunks) and a sample waits ~half this for its frame.
 REDRAW_MS = 15
 FEEDBACK_PERIOD_S = 0.03  # athlete window refresh
-
-
-def nice_limit(peak: float) -> float:
-    """Smallest 1-2-5 × 10^k at or above ``peak`` (a stable axis limit: axes are re-laid out,
-    which is costly, only when the signal changes magnitude, not on every frame)."""
-    if not np.isfinite(peak) or peak <= 0:
-        return 1.0
-    k = 10.0 ** np.floor(np.log10(peak))
-    return float(next(m * k for m in (1.0, 2.0, 5.0, 10.0) if m * k >= peak))
-
-
-def nice_limit_cols(y: np.ndarray) -> list[float]:
-    """:func:`nice_limit` of each column's largest absolute value."""
-    return [nice_limit(float(v)) for v in np.abs(y).max(axis=0)] if len(y) else [1.0] * y.shape[1]
-
-
-def athlete_files() -> list[Path]:
-    """Shipped sample athletes, then the athletes created on this machine."""
-    from importlib import resources
-
-    from gaitlab.athlete import user_athletes_dir
-
-    shipped = sorted(Path(str(resources.files("gaitlab.data") / "athletes")).glob("*.toml"))
-    return shipped + sorted(user_athletes_dir().glob("*.toml"))
-
-
-class NewAthleteDialog(QtWidgets.QDialog):
-    """The [athlete] fields of a profile; saved with gaitlab.athlete.save_athlete."""
-
-    def __init__(self, parent: QtWidgets.QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("New athlete")
-        form = QtWidgets.QFormLayout(self)
-        self.id = QtWidgets.QLineEdit()
-        self.name = QtWidgets.QLineEdit()
-        self.sex = QtWidgets.QComboBox()
-        self.sex.addItems(["F", "M", ""])
-        self.mass = spin_box(20, 250, 70.0)
-        self.height = spin_box(1.0, 2.3, 1.75)
-        self.leg = spin_box(0.5, 1.3, 0.90)
-        self.lever = spin_box(0.1, 1.0, 0.45)
-        self.involved = QtWidgets.QComboBox()
-        self.involved.addItems(["R", "L", ""])
-        for label, w in (("id", self.id), ("name", self.name), ("sex", self.sex),
-                         ("body mass kg", self.mass), ("height m", self.height),
-                         ("leg length m (ASIS–medial malleolus)", self.leg),
-                         ("lever arm m (hip centre–dynamometer pad)", self.lever),
-                         ("involved side", self.involved)):
-            form.addRow(label, w)
-        self.error = add_save_row(form, self)
-        self.saved: Path | None = None
-
-    def save(self) -> None:
-        from gaitlab.athlete import Athlete, save_athlete
-
-        a = Athlete(id=self.id.text().strip(), name=self.name.text().strip(),
-                    sex=self.sex.currentText(), body_mass_kg=self.mass.value(),
-                    height_m=self.height.value(), leg_length_m=self.leg.value(),
-                    lever_arm_m=self.lever.value(), involved_side=self.involved.currentText())
-        try:
-            self.saved = save_athlete(a)
-        except GaitlabError as exc:
-            self.error.setText(str(exc))
-            return
-        self.accept()
 
 
 class SessionConsole(QtWidgets.QMainWindow):
@@ -125,21 +68,21 @@ class SessionConsole(QtWidgets.QMainWindow):
         self._table_drawn = self._status_drawn = self._feedback_drawn = -np.inf
         self._drawn: dict[str, tuple[str, float]] = {}  # view -> (stream key, its newest stamp drawn)
         self._rec_thread: threading.Thread | None = None
+        self._recorder: Recorder | None = None
+        self.montages: dict[str, dict[str, str]] = {}  # EMG montages set here, by stream key
+        self.montage_dialog: MontageDialog | None = None
         self._rec_stop = threading.Event()
         self._rec_result: dict = {}
         self._ana_result: dict = {}
         self.record_path: Path | None = None
-        self.strength = StrengthTest()
-        self._strength_last_t = -np.inf
         self._build()
         self.feedback = BiofeedbackWindow(self.targets)
         if self.targets.metronome:
             self.apply_targets()
         self.timer = QtCore.QTimer(self, interval=redraw_ms, timeout=self.redraw)
         self.timer.start()
-        geo = self.settings.value("console/geometry")
-        if geo is not None:
-            self.restoreGeometry(geo)
+        self._feedback_placed = False
+        self._restore_layout()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -158,12 +101,13 @@ class SessionConsole(QtWidgets.QMainWindow):
             i = self.athlete_combo.findText(str(last))
             if i >= 0:
                 self.athlete_combo.setCurrentIndex(i)
+        self.athlete_combo.currentIndexChanged.connect(self._athlete_picked)
         self.visit = QtWidgets.QComboBox()
         self.visit.addItems(VISITS)
         self.phase = QtWidgets.QComboBox()
         self.phase.addItems(PHASES)
         self.side = QtWidgets.QComboBox()
-        self.side.addItems(["R", "L", ""])
+        self.side.addItems(SIDE_CHOICES)
         new_athlete = QtWidgets.QPushButton("New…")
         new_athlete.clicked.connect(self.new_athlete)
         row = QtWidgets.QHBoxLayout()
@@ -180,6 +124,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.rec_button = QtWidgets.QPushButton("Record")
         self.rec_button.clicked.connect(self.toggle_record)
         self.rec_label = QtWidgets.QLabel("not recording")
+        self.rec_label.setWordWrap(True)
         rl.addWidget(self.rec_button)
         rl.addWidget(self.rec_label)
         mrow = QtWidgets.QHBoxLayout()
@@ -204,26 +149,13 @@ class SessionConsole(QtWidgets.QMainWindow):
             tl.addRow(label, w)
             (w.toggled if isinstance(w, QtWidgets.QCheckBox) else w.valueChanged).connect(
                 self.apply_targets)
-        fb = QtWidgets.QPushButton("Athlete window")
-        fb.clicked.connect(lambda: self.feedback.show())
-        tl.addRow(fb)
+        self.feedback_button = QtWidgets.QPushButton("Athlete window")
+        self.feedback_button.clicked.connect(self.show_feedback)
+        tl.addRow(self.feedback_button)
         side.addWidget(tbox)
         # strength test
-        sbox = QtWidgets.QGroupBox("Strength test (hip abduction)")
-        sl = QtWidgets.QVBoxLayout(sbox)
-        srow = QtWidgets.QHBoxLayout()
-        self.s_side = QtWidgets.QComboBox()
-        self.s_side.addItems(["L", "R"])
-        self.s_start = QtWidgets.QPushButton("Start trial")
-        self.s_start.clicked.connect(self.start_trial)
-        self.s_retry = QtWidgets.QPushButton("Retry")
-        self.s_retry.clicked.connect(lambda: self.strength.retry(time.monotonic()))
-        for w in (self.s_side, self.s_start, self.s_retry):
-            srow.addWidget(w)
-        sl.addLayout(srow)
-        self.s_label = QtWidgets.QLabel("")
-        sl.addWidget(self.s_label)
-        side.addWidget(sbox)
+        self.strength_box = StrengthBox(self.monitor, self.send_marker)
+        side.addWidget(self.strength_box)
         side.addStretch(1)
         # right: streams + live views + summary
         right = QtWidgets.QVBoxLayout()
@@ -239,7 +171,8 @@ class SessionConsole(QtWidgets.QMainWindow):
         right.addWidget(self.table)
         self.tabs = QtWidgets.QTabWidget()
         right.addWidget(self.tabs, 1)
-        self.emg_plot = TimedLayoutWidget()
+        self.emg = EmgPanel()
+        self.emg_plot = self.emg.widget
         self.tabs.addTab(self.emg_plot, "EMG")
         self.force_plot = TimedPlotWidget(title="dynamometer force (N)")
         self.force_plot.setMouseEnabled(x=False, y=False)
@@ -250,39 +183,15 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.force_peak = pg.InfiniteLine(angle=0, pen=pg.mkPen("r", width=1))
         self.force_plot.addItem(self.force_peak)
         self.tabs.addTab(self.force_plot, "Force")
-        gait = pg.GraphicsLayoutWidget()
-        self.gait_widget = gait
-        self.heat = pg.ImageItem()
-        self.heat.setColorMap(pg.colormap.get("inferno"))
-        hp = gait.addPlot(title="pressure (N/cm²), COP and gait line")
-        hp.addItem(self.heat)
-        hp.setAspectLocked(True)
-        self.cop_dot = pg.ScatterPlotItem(size=12, brush="r")
-        self.gait_line = pg.PlotDataItem(pen=pg.mkPen("w", width=1))
-        self.plate_outline = pg.PlotDataItem(pen=pg.mkPen("#888", width=1))
-        hp.addItem(self.plate_outline)
-        hp.setLabel("bottom", "m, runner's left → right")
-        hp.getAxis("bottom").enableAutoSIPrefix(False)
-        hp.addItem(self.gait_line)
-        hp.addItem(self.cop_dot)
-        self.heat_plot = hp
-        wp = gait.addPlot(title="step width (cm) / cadence (spm)")
-        self.width_band = pg.LinearRegionItem(
-            (self.targets.width_lo_cm, self.targets.width_hi_cm), orientation="horizontal",
-            movable=False, brush=pg.mkBrush(40, 160, 40, 60), pen=pg.mkPen(None))
-        wp.addItem(self.width_band)
-        wp.addLine(y=0, pen=pg.mkPen("#d22", width=1, style=QtCore.Qt.PenStyle.DashLine))
-        wp.setLabel("bottom", "step")
-        self.width_curve = wp.plot(pen=None, symbol="o", symbolSize=7, symbolBrush="w")
-        self.width_plot, self._width_title = wp, ""
-        self.tabs.addTab(gait, "Gait")
+        self.gait = GaitPanel(self.targets)
+        self.gait_widget = self.gait.widget
+        self.tabs.addTab(self.gait_widget, "Gait")
         self.summary = QtWidgets.QPlainTextEdit(readOnly=True)
         self.summary.setFont(QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont))
         self.tabs.addTab(self.summary, "Summary")
         self.setCentralWidget(central)
         self.status_label = QtWidgets.QLabel("")
         self.statusBar().addWidget(self.status_label)
-        self._emg_curves: dict[str, tuple] = {}
         self._build_menu()
 
     def _build_menu(self) -> None:
@@ -313,7 +222,7 @@ class SessionConsole(QtWidgets.QMainWindow):
     def compare_recording(self, earlier: list[str | Path] | None = None) -> QtWidgets.QWidget | None:
         """The session just recorded against earlier session files (chosen in a dialog)."""
         if self.record_path is None or self._rec_thread is not None or not self.record_path.exists():
-            self.status_label.setText("record and stop a session first, then compare it")
+            self.say("record and stop a session first, then compare it")
             return None
         if earlier is None:
             files, _ = QtWidgets.QFileDialog.getOpenFileNames(
@@ -323,16 +232,78 @@ class SessionConsole(QtWidgets.QMainWindow):
                 return None
         return self.open_compare([*earlier, self.record_path])
 
+    # ------------------------------------------------------------------ layout persistence
+    def _restore_layout(self) -> None:
+        """Window size and place, the tab shown, and the athlete window as they were left."""
+        geo = self.settings.value("console/geometry")
+        if geo is None or not self.restoreGeometry(geo):
+            self.resize(*DEFAULT_SIZE)
+        names = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        tab = self.settings.value("console/tab")
+        if tab in names:
+            self.tabs.setCurrentIndex(names.index(tab))
+        self.tabs.currentChanged.connect(
+            lambda i: self.settings.setValue("console/tab", self.tabs.tabText(i)))
+        self._follow_athlete_side()
+        if self.settings.value("feedback/open") in (True, "true"):
+            QtCore.QTimer.singleShot(0, self.show_feedback)
+
+    def show_feedback(self) -> None:
+        """Open the athlete window where it was last (its screen, size, full screen)."""
+        fb = self.feedback
+        if not self._feedback_placed:
+            self._feedback_placed = True
+            geo = self.settings.value("feedback/geometry")
+            if geo is not None:
+                fb.restoreGeometry(geo)
+            name = self.settings.value("feedback/screen")
+            screen = next((sc for sc in QtGui.QGuiApplication.screens() if sc.name() == name), None)
+            if screen is not None and not screen.geometry().contains(fb.geometry().center()):
+                fb.move(screen.availableGeometry().topLeft())
+            if self.settings.value("feedback/full_screen") in (True, "true"):
+                fb.showFullScreen()
+                return
+        fb.show()
+        fb.raise_()
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("console/geometry", self.saveGeometry())
+        fb = self.feedback
+        if self._feedback_placed:
+            self.settings.setValue("feedback/geometry", fb.saveGeometry())
+            self.settings.setValue("feedback/screen", fb.screen().name())
+            self.settings.setValue("feedback/full_screen", fb.isFullScreen())
+        self.settings.setValue("feedback/open", fb.isVisible())
+        self.settings.sync()
+
     # ------------------------------------------------------------------ actions
+    def say(self, text: str) -> None:
+        """A one-line message in the status bar for 15 s (over the frame-rate line)."""
+        self.statusBar().showMessage(text, 15000)
+
     def new_athlete(self) -> None:
         dlg = NewAthleteDialog(self)
         if dlg.exec() and dlg.saved is not None:
             self.athlete_combo.addItem(dlg.saved.stem, str(dlg.saved))
             self.athlete_combo.setCurrentIndex(self.athlete_combo.count() - 1)
 
+    def _athlete_picked(self) -> None:
+        """Remember the athlete and show their involved side (the clinician may change it)."""
+        self.settings.setValue("athlete/last", self.athlete_combo.currentText())
+        self._follow_athlete_side()
+
+    def _follow_athlete_side(self) -> None:
+        try:
+            side = load_profile(self.athlete_combo.currentData() or "default").athlete.involved_side
+        except GaitlabError as exc:
+            self.say(str(exc))
+            return
+        self.side.setCurrentText(side if side in ("L", "R") else "none")
+
     def profile(self) -> Profile:
         prof = load_profile(self.athlete_combo.currentData() or "default")
-        a = dataclasses.replace(prof.athlete, involved_side=self.side.currentText())
+        side = self.side.currentText()
+        a = dataclasses.replace(prof.athlete, involved_side=side_value(side))
         return dataclasses.replace(prof, athlete=a)
 
     def apply_targets(self) -> None:
@@ -343,19 +314,14 @@ class SessionConsole(QtWidgets.QMainWindow):
         note = self.feedback.sync_metronome()
         if note:
             self.statusBar().showMessage(note, 15000)
-        self.width_band.setRegion((t.width_lo_cm, t.width_hi_cm))
+        self.gait.set_band(t.width_lo_cm, t.width_hi_cm)
         for f in dataclasses.fields(Targets):
             self.settings.setValue(f"targets/{f.name}", getattr(t, f.name))
 
-    def send_marker(self, text: str) -> None:
-        self.marker_outlet.push_sample([text], pylsl.local_clock())
+    def send_marker(self, text: str, stamp: float | None = None) -> None:
+        """Write a marker, stamped now or at ``stamp`` (LSL local clock)."""
+        self.marker_outlet.push_sample([text], pylsl.local_clock() if stamp is None else stamp)
         self.sent_markers.append(text)
-
-    def start_trial(self) -> None:
-        if self.strength.side != self.s_side.currentText():
-            self.strength = StrengthTest(side=self.s_side.currentText())
-        self.strength.start(time.monotonic())
-        self.monitor.reset_peak()
 
     def toggle_record(self) -> None:
         if self._rec_thread is None:
@@ -364,29 +330,44 @@ class SessionConsole(QtWidgets.QMainWindow):
             self.stop_record()
 
     def start_record(self, path: Path | None = None) -> None:
-        from gaitlab.record.recorder import Recorder
-
-        prof = self.profile()
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        self.record_path = path or self.out_dir / f"{prof.athlete.id}-{self.visit.currentText()}-{stamp}.h5"
+        panel = tuple(self.monitor.keys())
+        if not panel:
+            self.rec_label.setText("no streams in the panel: switch the devices on (docs/drivers.md), "
+                                   "wait for their rows, then press Record")
+            self.rec_label.setStyleSheet("color:#b00000;")
+            return
         try:
-            rec = Recorder(self.record_path, prof, session={
-                "visit": self.visit.currentText(), "rehab_phase": self.phase.currentText()})
+            prof = self.profile()
+            name = f"{prof.athlete.id}-{self.visit.currentText()}-{time.strftime('%Y%m%d-%H%M%S')}.h5"
+            self.record_path = path or self.out_dir / name
+            # exactly the streams of the panel, and the console's own marker buttons
+            own = identity_of(self.marker_outlet.get_info())
+            rec = Recorder(self.record_path, prof, StreamFilter(identities=(*panel, own)), session={
+                "visit": self.visit.currentText(), "rehab_phase": self.phase.currentText()},
+                montages=self.montages)
         except GaitlabError as exc:
             self.rec_label.setText(str(exc))
+            self.rec_label.setStyleSheet("color:#b00000;")
             return
         self._rec_stop.clear()
-        self._rec_result = {"t0": time.monotonic()}
-        self.settings.setValue("athlete/last", self.athlete_combo.currentText())
+        self._rec_result = {"t0": time.monotonic(), "streams": len(panel) + (own not in panel)}
+        path_ = self.record_path
 
         def run() -> None:
             try:
                 self._rec_result["summary"] = rec.run(stop_event=self._rec_stop)
             except GaitlabError as exc:
                 self._rec_result["error"] = str(exc)
+            except Exception as exc:  # a bug or an HDF5 surprise: one line, never "saved"
+                first = (str(exc).splitlines() or [""])[0]
+                self._rec_result["error"] = (
+                    f"recording failed ({type(exc).__name__}: {first}); {path_} keeps what was "
+                    "flushed before ('gaitlab repair' finishes it); record again")
 
+        self._recorder = rec
         self._rec_thread = threading.Thread(target=run, name="gaitlab-gui-record", daemon=True)
         self._rec_thread.start()
+        self.rec_label.setStyleSheet("")
         self.rec_button.setText("Stop")
 
     def stop_record(self) -> None:
@@ -411,31 +392,63 @@ class SessionConsole(QtWidgets.QMainWindow):
 
     def _role_menu(self, pos: QtCore.QPoint) -> None:
         row = self.table.rowAt(pos.y())
-        if row < 0:
-            return
+        if row >= 0:
+            self.stream_menu(row).exec(self.table.viewport().mapToGlobal(pos))
+
+    def stream_menu(self, row: int) -> QtWidgets.QMenu:
+        """The stream row's context menu: its role, and for EMG its montage."""
         key = self.table.item(row, 0).data(QtCore.Qt.ItemDataRole.UserRole)
         menu = QtWidgets.QMenu(self)
         from gaitlab.live.monitor import ROLES
         for r in ROLES:
             menu.addAction(r, lambda r=r: self._set_role(key, r))
-        menu.exec(self.table.viewport().mapToGlobal(pos))
+        menu.addSeparator()
+        act = menu.addAction("Montage…", lambda: self.open_montage(key))
+        act.setEnabled(key in self.monitor.keys("emg"))
+        return menu
 
     def _set_role(self, key: str, role: str) -> None:
         try:
             self.monitor.set_role(key, role)
         except GaitlabError as exc:
-            self.status_label.setText(str(exc))
+            self.say(str(exc))
+
+    def open_montage(self, key: str) -> MontageDialog | None:
+        """The montage dialog of an EMG stream (non-blocking; applied on Save)."""
+        spec = self.monitor.spec(key)
+        if spec is None:
+            self.say("this stream's metadata could not be read; it has no channels to map")
+            return None
+        dlg = MontageDialog(spec.name, spec.labels, self.monitor.montage(key),
+                            lambda m: self.apply_montage(key, m), self)
+        dlg.open()
+        self.montage_dialog = dlg
+        return dlg
+
+    def apply_montage(self, key: str, montage: dict[str, str]) -> None:
+        """Apply a montage live and to the recording (raises a one-line GaitlabError)."""
+        clean = self.monitor.set_montage(key, montage)
+        self.montages[key] = clean
+        recording = self._recorder is not None and self._rec_thread is not None
+        if recording:
+            self._recorder.set_montage(key, clean)
+        name = self.monitor.spec(key).name
+        self.say(f"montage of '{name}' applied" + (" and written into the recording"
+                                                                     if recording else ""))
 
     # ------------------------------------------------------------------ drawing
     @property
-    def paint_clocks(self) -> dict:
-        """Paint-time latency of the EMG and force traces (:class:`gaitlab.gui.latency.PaintClock`)."""
-        return {"EMG": self.emg_plot.paint_clock, "force": self.force_plot.paint_clock}
+    def paint_clocks(self) -> dict[str, PaintClock]:
+        """Paint-time latency and frame rate of the EMG and force traces and of the gait view
+        (:class:`gaitlab.gui.latency.PaintClock`)."""
+        return {"EMG": self.emg_plot.paint_clock, "force": self.force_plot.paint_clock,
+                "gait": self.gait_widget.paint_clock}
 
     @property
     def latencies(self) -> np.ndarray:
-        """Recent sensor→screen latencies (s) of the traces, taken when they were painted."""
-        return np.concatenate([np.asarray(c.latencies, np.float64) for c in self.paint_clocks.values()])
+        """Recent sensor→screen latencies (s) of the EMG and force traces, taken at paint."""
+        clocks = self.paint_clocks
+        return np.concatenate([np.asarray(clocks[k].latencies, np.float64) for k in ("EMG", "force")])
 
     def redraw(self) -> None:
         now = time.monotonic()
@@ -445,7 +458,7 @@ class SessionConsole(QtWidgets.QMainWindow):
             self._table_drawn = now
             self._draw_table()
         self._draw_emg()
-        self._draw_force(now)
+        self._draw_force()
         self._draw_gait()
         self._draw_record(now)
         if self.feedback.isVisible() and now - self._feedback_drawn >= FEEDBACK_PERIOD_S:
@@ -453,7 +466,8 @@ class SessionConsole(QtWidgets.QMainWindow):
             self.feedback.update_view(self.monitor.gait_view(), self.latencies, now)
         if now - self._status_drawn >= TABLE_PERIOD_S:
             self._status_drawn = now
-            clock = self.paint_clocks["force" if self.force_plot.isVisible() else "EMG"]
+            shown = {self.force_plot: "force", self.gait_widget: "gait"}.get(self.tabs.currentWidget(), "EMG")
+            clock = self.paint_clocks[shown]
             self.status_label.setText(f"{clock.fps():.0f} fps, {overlay_text(self.paint_clocks)}")
 
     def _has_new(self, view: str) -> bool:
@@ -468,7 +482,7 @@ class SessionConsole(QtWidgets.QMainWindow):
             rate = f"{h.measured_srate:.0f}/{h.nominal_srate:g}" if h.nominal_srate else "irregular"
             vals = (h.name, h.role, rate, str(h.gaps), str(h.dropped),
                     f"{1000 * h.clock_offset_s:.2f}" if np.isfinite(h.clock_offset_s) else "—",
-                    f"{h.since_last_s:.1f}", h.status)
+                    f"{max(0.0, h.since_last_s):.1f}", h.status)
             for j, v in enumerate(vals):
                 it = self.table.item(i, j)
                 if it is None:
@@ -487,49 +501,11 @@ class SessionConsole(QtWidgets.QMainWindow):
         v = self.monitor.emg_view(5.0)
         if v is None or v.t.size < 2:
             return
-        if set(self._emg_curves) != set(v.labels):
-            self.emg_plot.clear()
-            self._emg_curves = {}
-            order = sorted(range(len(v.labels)), key=lambda i: (v.labels[i][-1:], v.labels[i]))
-            for row, i in enumerate(order):
-                lab = v.labels[i]
-                col = 0 if lab.endswith("_L") else 1
-                p = self.emg_plot.addPlot(row=row % max(1, len(order) // 2), col=col, title=lab)
-                p.setClipToView(True)
-                p.setMouseEnabled(x=False, y=False)
-                p.enableAutoRange(x=False, y=False)
-                p.setXRange(-5.0, 0.0, padding=0)
-                p.setLabel("left", "µV")
-                p.showAxis("bottom", row % max(1, len(order) // 2) == max(1, len(order) // 2) - 1)
-                # polylines with fixed bounds: a PlotDataItem's per-frame bookkeeping (clip,
-                # bounds, path) cost more than the drawing (see gaitlab.gui.traces)
-                span = QtCore.QRectF(-5.0, -1.0, 5.0, 2.0)
-                raw = TraceItem(span, pg.mkPen("#888", width=1))
-                env = TraceItem(span, pg.mkPen("c", width=1))
-                p.addItem(raw)
-                p.addItem(env)
-                self._emg_curves[lab] = (raw, env, i)
-        cols = max(200, self.emg_plot.width() // 2)
-        t0 = v.t[-1]
-        td, yd = decimate_minmax(v.t - t0, v.raw, cols)
-        te, ye = None, None
-        if v.env_t.size:  # the envelope is smooth: every k-th sample, one per pixel column
-            k = max(1, v.env_t.size // cols)
-            te, ye = v.env_t[::-1][::k][::-1] - t0, v.env[::-1][::k][::-1]
-        lims = nice_limit_cols(yd * 1e6)
-        for _lab, (raw, env, i) in self._emg_curves.items():
-            raw.setData(td, yd[:, i] * 1e6)
-            vb = raw.getViewBox()
-            if vb is not None and vb.viewRange()[1][1] != lims[i]:
-                vb.setYRange(-lims[i], lims[i], padding=0)
-                for c in (raw, env):
-                    c.set_span(QtCore.QRectF(-5.0, -lims[i], 5.0, 2 * lims[i]))
-            if te is not None:
-                env.setData(te, ye[:, i] * 1e6)
-        self._drawn["emg"] = (v.key, t0 + self.monitor.clock_offset(v.key))
+        self.emg.update(v)
+        self._drawn["emg"] = (v.key, v.t[-1] + self.monitor.clock_offset(v.key))
         self.emg_plot.paint_clock.drawn(self._drawn["emg"][1])
 
-    def _draw_force(self, now: float) -> None:
+    def _draw_force(self) -> None:
         v = self.monitor.force_view(10.0)
         if v is None or v.t.size < 2:
             return
@@ -543,40 +519,17 @@ class SessionConsole(QtWidgets.QMainWindow):
                 self.force_peak.setValue(v.peak)
             self._drawn["force"] = (v.key, v.t[-1] + self.monitor.clock_offset(v.key))
             self.force_plot.paint_clock.drawn(self._drawn["force"][1])
-        new = v.force[v.t > self._strength_last_t]
-        self._strength_last_t = v.t[-1]
-        for m in self.strength.tick(now, new):
-            self.send_marker(m)
-        st = self.strength
-        peaks = ", ".join(f"{p:.0f}" for p in st.peaks)
-        self.s_label.setText(f"side {st.side}, trial {st.trial} of {st.trials}: {st.state} "
-                             f"{st.remaining_s(now):.1f} s, live peak {st.live_peak():.0f} N\n"
-                             f"peaks [{peaks}] N, CV {st.cv_pct:.1f} %  (session peak {v.peak:.0f} N)")
+        self.strength_box.feed(v)
 
     def _draw_gait(self) -> None:
         if not self.gait_widget.isVisible() or not self._has_new("gait"):
             return
         pv = self.monitor.pressure_view(hold_s=PRESSURE_HOLD_S)
         if pv is not None:
+            self.gait.draw_pressure(pv)
             self._drawn["gait"] = (pv.key, pv.frame_t + self.monitor.clock_offset(pv.key))
-            geo = pv.geometry
-            self.heat.setImage(pv.frame[::-1].T, autoLevels=False, levels=(0, 30))
-            w, h = geo.cols * geo.col_pitch_m, geo.rows * geo.row_pitch_m
-            self.heat.setRect(QtCore.QRectF(0, 0, w, h))
-            if self.plate_outline.getData()[0] is None:
-                self.plate_outline.setData([0, w, w, 0, 0], [0, 0, h, h, 0])
-            ok = np.isfinite(pv.cop_x)
-            self.gait_line.setData(pv.cop_x[ok], pv.cop_y[ok])
-            if ok.any() and ok[-1]:
-                self.cop_dot.setData([pv.cop_x[-1]], [pv.cop_y[-1]])
-        g = self.monitor.gait_view()
-        w = np.array([s.step_width_m * 100 for s in g.steps if np.isfinite(s.step_width_m)])
-        if w.size:
-            self.width_curve.setData(np.arange(w.size, dtype=np.float64), w)
-            text = f"step width {w[-1]:+.1f} cm, cadence {g.cadence_spm:.0f} spm"
-            if text != self._width_title:  # a title change re-lays out the plot: only on a new step
-                self._width_title = text
-                self.width_plot.setTitle(text)
+            self.gait_widget.paint_clock.drawn(self._drawn["gait"][1])
+        self.gait.draw_steps(self.monitor.gait_view())
 
     def _draw_record(self, now: float) -> None:
         if self._rec_thread is None:
@@ -586,20 +539,24 @@ class SessionConsole(QtWidgets.QMainWindow):
         if self._rec_thread.is_alive():
             size = self.record_path.stat().st_size / 1e6 if self.record_path and \
                 self.record_path.exists() else 0.0
-            self.rec_label.setText(f"recording {now - self._rec_result['t0']:.0f} s, {size:.2f} MB")
+            n = len(self._recorder.streams()) if self._recorder is not None else 0
+            self.rec_label.setText(f"recording {now - self._rec_result['t0']:.0f} s, {size:.2f} MB, "
+                                   f"{n} of {self._rec_result['streams']} streams")
             return
-        self._rec_thread = None
+        self._rec_thread = self._recorder = None
         self.rec_button.setText("Record")
         self.rec_button.setEnabled(True)
-        if "error" in self._rec_result:
-            self.rec_label.setText(self._rec_result["error"])
+        if "error" in self._rec_result or "summary" not in self._rec_result:
+            self.rec_label.setText(self._rec_result.get("error", "recording failed: the recorder "
+                                                        "stopped without a result; record again"))
+            self.rec_label.setStyleSheet("color:#b00000;")
             return
         self.rec_label.setText(f"saved {self.record_path}")
         self.tabs.setCurrentWidget(self.summary)
         self._start_analysis()
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
-        self.settings.setValue("console/geometry", self.saveGeometry())
+        self._save_layout()
         self.timer.stop()
         if self._rec_thread is not None:
             self.stop_record()

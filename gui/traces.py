@@ -61,3 +61,17 @@ class TraceItem(pg.GraphicsObject):
         if self._poly.size() > 1:
             p.setPen(self._pen)
             p.drawPolyline(self._poly)
+
+
+def nice_limit(peak: float) -> float:
+    """Smallest 1-2-5 × 10^k at or above ``peak`` (a stable axis limit: axes are re-laid out,
+    which is costly, only when the signal changes magnitude, not on every frame)."""
+    if not np.isfinite(peak) or peak <= 0:
+        return 1.0
+    k = 10.0 ** np.floor(np.log10(peak))
+    return float(next(m * k for m in (1.0, 2.0, 5.0, 10.0) if m * k >= peak))
+
+
+def nice_limit_cols(y: np.ndarray) -> list[float]:
+    """:func:`nice_limit` of each column's largest absolute value."""
+    return [nice_limit(float(v)) for v in np.abs(y).max(axis=0)] if len(y) else [1.0] * y.shape[1]

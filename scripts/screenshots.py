@@ -8,7 +8,8 @@ Needs the X virtual frame buffer and Qt's xcb cursor library:
 starts its own Xvfb on a free display (1600x1000x24), runs the real app (xcb platform, not
 offscreen) against the virtual athlete over LSL for about a minute, and saves:
 
-* ``strength.png``  — console, Force tab, during the guided hip-abduction test (left side);
+* ``strength.png``  — console, Force tab, during the guided hip-abduction test (left side,
+  trial 3; both sides are tested, so the summary has strength and LSI);
 * ``console_emg.png``  — console, EMG raw + envelope per muscle, stacked per side, while running;
 * ``console_gait.png`` — console, pressure heat map with COP and gait line, step widths;
 * ``feedback.png`` — the athlete biofeedback window (1280x720);
@@ -19,7 +20,7 @@ offscreen) against the virtual athlete over LSL for about a minute, and saves:
 
 ``--only views`` renders just the last four (no simulated session, ~10 s).
 
-CI does not run it (it needs Xvfb and takes ~70 s); the pictures are committed.
+CI does not run it (it needs Xvfb and takes ~2 min); the pictures are committed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 SIZE = (1600, 1000)
@@ -138,20 +140,23 @@ def shoot(out: Path, only: str = "all") -> int:
     QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
     QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat,
                              QtCore.QSettings.Scope.UserScope, str(tmp / "settings"))
-    sim = start_sim(load_profile("default"), load_protocol("demo"), seed=3,
-                    instance=f"shots-{uuid.uuid4().hex[:8]}", run_duration_s=20.0,
+    # the demo protocol's make tests, one side after the other, one every 8.2 s: the guided
+    # test's 3 s countdown + 5 s window, started every 8.2 s, holds each whole make test
+    demo = load_protocol("demo")
+    proto = replace(demo, strength=replace(demo.strength, order="per_side", lead_in_s=3.5, rest_s=4.7))
+    sim = start_sim(load_profile("default"), proto, seed=3, instance=f"shots-{uuid.uuid4().hex[:8]}",
+                    run_duration_s=20.0, lead_s=5.0,
                     devices=("emg", "pressure", "dynamometer"))  # trial markers: the guided test
     ids = tuple(sim.source_ids.values())
     mon = LabMonitor(StreamFilter(source_ids=ids)).start()
     win = SessionConsole(mon, tmp)
-    mon.filters = StreamFilter(source_ids=(*ids, win.marker_outlet.get_info().source_id()))
     win.resize(*SIZE)
     win.move(0, 0)
     win.show()
-    win.side.setCurrentText("R")
     win.visit.setCurrentText("baseline")
     win.phase.setCurrentText("strengthening")
     win.feedback.resize(1280, 720)
+    box = win.strength_box
 
     def save(widget: QtWidgets.QWidget, name: str) -> None:
         app.processEvents()
@@ -161,18 +166,19 @@ def shoot(out: Path, only: str = "all") -> int:
     def tab(name: str) -> None:
         win.tabs.setCurrentIndex([win.tabs.tabText(i) for i in range(win.tabs.count())].index(name))
 
-    # session time (s) -> action; the demo protocol: strength 0-31 s (L at 1, 11, 21 s),
-    # treadmill 34-54 s.
+    # session time (s) -> action. Make tests rise at 3.5 + 8.2 k s (L, L, L, R, R, R); the
+    # strength block ends at 48 s, the 20 s run starts at 51 s.
+    starts = [0.2 + 8.2 * k for k in range(6)]
     steps: list[tuple[float, object]] = [
-        (-1.0, lambda: (win.start_record(tmp / "shots.h5"), tab("Force"))),
-        # guided left trials: 3 s countdown then a 5 s window around each left make test
-        (-2.5, win.start_trial), (7.5, win.start_trial), (17.5, win.start_trial),
-        (25.0, lambda: save(win, "strength.png")),
-        (42.0, lambda: (tab("EMG"), win.feedback.show(), win.feedback.move(100, 100))),
-        (46.0, lambda: save(win, "console_emg.png")),
-        (46.5, lambda: tab("Gait")),
-        (48.0, lambda: (save(win, "console_gait.png"), save(win.feedback, "feedback.png"))),
-        (50.0, lambda: (win.feedback.hide(), win.stop_record())),
+        (-1.5, lambda: (win.start_record(tmp / "shots.h5"), tab("Force"))),
+        *[(t, box.start_trial) for t in starts],
+        (starts[3] - 0.1, lambda: box.side.setCurrentText("R")),
+        (22.0, lambda: save(win, "strength.png")),  # left trial 3 under way, trials 1-2 and CV
+        (60.0, lambda: (tab("EMG"), win.feedback.show(), win.feedback.move(100, 100))),
+        (63.0, lambda: save(win, "console_emg.png")),
+        (63.5, lambda: tab("Gait")),
+        (66.0, lambda: (save(win, "console_gait.png"), save(win.feedback, "feedback.png"))),
+        (68.0, lambda: (win.feedback.hide(), win.stop_record())),
     ]
     steps.sort(key=lambda s: s[0])  # type: ignore[arg-type, return-value]
     state = {"i": 0, "done_at": None}
@@ -196,6 +202,7 @@ def shoot(out: Path, only: str = "all") -> int:
     timer = QtCore.QTimer(interval=50, timeout=tick)
     timer.start()
     app.exec()
+    timer.stop()  # the comparison views below run event loops of their own
     win.close()
     mon.stop()
     sim.stop()

@@ -3,8 +3,8 @@
 import pylsl
 import pytest
 
-from gaitlab.errors import StreamFormatError
-from gaitlab.streams import parse_emg_label, parse_info_xml, to_si
+from gaitlab.errors import GaitlabError, StreamFormatError
+from gaitlab.streams import check_montage, parse_emg_label, parse_info_xml, to_si
 
 
 def _info(name, stype, labels, units, fmt="float32", srate=100.0, geometry=None, desc_unit=None):
@@ -120,3 +120,19 @@ def test_one_sided_device_declares_its_side():
     bad.desc().append_child_value("side", "left leg")
     with pytest.raises(StreamFormatError, match="desc/side"):
         parse_info_xml(bad.as_xml())
+
+
+def test_montage_is_checked_against_the_channels():
+    labels = ["EMG1", "EMG2", "EMG3", "GMED_R"]
+    # empty entries leave a channel unmapped; sides and muscles are normalised
+    assert check_montage(labels, {"EMG1": " gmed_L ", "EMG2": "", "EMG3": "TFL_R"}) == {
+        "EMG1": "GMED_L", "EMG3": "TFL_R"}
+    for bad, words in (({"EMG9": "GMED_L"}, "no channel 'EMG9'"),
+                       ({"EMG1": "GMED"}, "MUSCLE_SIDE"),
+                       ({"EMG1": "GMED_X"}, "MUSCLE_SIDE"),
+                       ({"EMG1": "TFL_L", "EMG3": "TFL_L"}, "two channels"),
+                       ({"EMG1": "GMED_R"}, "two channels")):  # GMED_R is channel 4's own label
+        with pytest.raises(GaitlabError) as err:
+            check_montage(labels, bad)
+        msg = str(err.value)
+        assert words in msg and "\n" not in msg, msg

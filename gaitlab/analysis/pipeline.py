@@ -349,7 +349,8 @@ def _condition_emg(s: Session, p: AnalysisParams) -> tuple[list[_EmgStream], lis
     out: list[_EmgStream] = []
     warnings: list[str] = []
     for st in s.by_role("emg"):
-        muscles = st.spec.emg_muscles(p.montage or None)
+        # the montage recorded with the stream, overridden label by label by the parameters'
+        muscles = st.spec.emg_muscles({**st.montage, **p.montage} or None)
         if not muscles:
             warnings.append(f"EMG stream '{st.spec.name}': no channel maps to MUSCLE_SIDE; "
                             "pass a montage")

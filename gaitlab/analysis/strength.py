@@ -12,7 +12,7 @@ from scipy.ndimage import median_filter, uniform_filter1d
 from gaitlab.analysis.emg import runs
 from gaitlab.analysis.params import StrengthParams
 
-_TRIAL_RE = re.compile(r"^\s*trial_(start|end)\s+(\S+)\s+([LR])\s*$", re.IGNORECASE)
+_TRIAL_RE = re.compile(r"^\s*trial_(start|end|void)\s+(\S+)\s+([LR])\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -27,7 +27,9 @@ def trials_from_markers(times: np.ndarray, labels: np.ndarray) -> tuple[list[Tri
     """Trials from "trial_start <test> <side>" / "trial_end <test> <side>" markers.
 
     A start is closed by the next end of the same test and side; a start without an end
-    (or a second start first) is reported as a problem and skipped.
+    (or a second start first) is reported as a problem and skipped. "trial_void <test>
+    <side>" (the desktop app's Retry) cancels the open trial of that test and side, or else
+    the last completed one before it: a voided trial does not count.
     """
     order = np.argsort(np.asarray(times, dtype=np.float64), kind="stable")
     trials: list[Trial] = []
@@ -43,6 +45,14 @@ def trials_from_markers(times: np.ndarray, labels: np.ndarray) -> tuple[list[Tri
             if (test, side) in open_:
                 problems.append(f"trial_start {test} {side} at {open_[(test, side)]:.1f} s has no end")
             open_[(test, side)] = t
+        elif kind == "void":
+            if open_.pop((test, side), None) is None:
+                last = next((k for k in range(len(trials) - 1, -1, -1)
+                             if (trials[k].test, trials[k].side) == (test, side)), None)
+                if last is None:
+                    problems.append(f"trial_void {test} {side} at {t:.1f} s has no trial to void")
+                else:
+                    del trials[last]
         elif (test, side) in open_:
             trials.append(Trial(test, side, open_.pop((test, side)), t))
         else:

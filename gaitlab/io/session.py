@@ -74,6 +74,20 @@ class RecordedStream:
         return self.spec.role
 
     @property
+    def montage(self) -> dict[str, str]:
+        """EMG montage stored with the stream (channel label → MUSCLE_SIDE; attribute
+        ``montage_json``, written when the clinician corrected it while recording), else {}."""
+        raw = self.group.attrs.get("montage_json")
+        if raw is None:
+            return {}
+        try:
+            m = json.loads(_str(raw))
+        except ValueError:
+            raise SessionFileError(f"stream '{self.spec.name}': montage_json is not JSON; the file "
+                                   "is damaged (pass a montage to the analysis instead)") from None
+        return {str(k): str(v) for k, v in m.items()} if isinstance(m, dict) else {}
+
+    @property
     def layout(self) -> str:
         """``"sparse"`` (schema 2 pressure streams) or ``"dense"``."""
         return _str(self.group.attrs.get("layout", "dense"))

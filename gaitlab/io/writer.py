@@ -17,6 +17,7 @@ for writing again. :func:`repair_session` copies it into a clean file.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import tempfile
@@ -254,6 +255,10 @@ class StreamWriter:
             start = ds.shape[0]
             ds.resize(start + len(pairs), axis=0)
             ds[start:] = pairs
+
+    def set_montage(self, montage: dict[str, str]) -> None:
+        """Store the EMG montage (channel label → MUSCLE_SIDE) as attribute ``montage_json``."""
+        self.group.attrs["montage_json"] = json.dumps(dict(sorted(montage.items())))
 
     def add_offsets(self, pairs: np.ndarray) -> None:
         self._append_pairs(self.clock_offsets, pairs)

@@ -38,7 +38,7 @@ from gaitlab.live.health import StreamHealth, count_drops, measured_rate, status
 from gaitlab.live.processing import cop_of_frames, emg_display_envelope, running_peak
 from gaitlab.record.connector import Connector, ConnectorWarning, Offset, Opened
 from gaitlab.record.filters import StreamFilter
-from gaitlab.streams import PressureGeometry, StreamSpec, parse_info_xml
+from gaitlab.streams import PressureGeometry, StreamSpec, check_montage, parse_info_xml
 
 ROLES = ("emg", "pressure", "force_treadmill", "dynamometer", "markers", "imu", "belt_speed",
          "other")
@@ -208,12 +208,24 @@ class LabMonitor:
             st.role = role
             self._reset_processing(key)
 
-    def set_montage(self, key: str, montage: dict[str, str]) -> None:
-        """Map an EMG stream's channel labels to MUSCLE_SIDE names ({"EMG1": "GMED_L"})."""
+    def set_montage(self, key: str, montage: dict[str, str]) -> dict[str, str]:
+        """Map an EMG stream's channel labels to MUSCLE_SIDE names ({"EMG1": "GMED_L"}); checked
+        with :func:`gaitlab.streams.check_montage` (one-line error). Returns the montage as
+        applied (names upper-cased, empty entries dropped)."""
         with self._lock:
             st = self._get(key)
-            st.montage = dict(montage)
+            if st.spec is None or st.role != "emg":
+                raise GaitlabError(f"stream '{st.name}' is not an EMG stream; a montage maps EMG "
+                                   "channels (correct its role first if it is one)")
+            clean = check_montage(st.spec.labels, montage)
+            st.montage = clean
             self._reset_processing(key)
+        return clean
+
+    def montage(self, key: str) -> dict[str, str]:
+        """The montage set with :meth:`set_montage` ({} when none)."""
+        with self._lock:
+            return dict(self._get(key).montage)
 
     def reset_peak(self, key: str | None = None) -> None:
         with self._lock:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pylsl
 
-from gaitlab.record.filters import StreamFilter
+from gaitlab.record.filters import StreamFilter, identity_of
 
 RETRY_SAME_UID_S = 2.0  # a lost uid may still be in the resolver's list; retry it this late
 
@@ -43,12 +43,6 @@ class Offset:
 @dataclass
 class ConnectorWarning:
     text: str
-
-
-def identity_of(info: pylsl.StreamInfo) -> str:
-    """A stream's identity across restarts: its source_id; without one, its uid (no recovery)."""
-    sid = info.source_id()
-    return f"sid:{sid}" if sid else f"uid:{info.uid()}"
 
 
 class Connector(threading.Thread):

@@ -7,14 +7,24 @@ from dataclasses import dataclass
 import pylsl
 
 
+def identity_of(info: pylsl.StreamInfo) -> str:
+    """A stream's identity across restarts: its source_id; without one, its uid (no recovery)."""
+    sid = info.source_id()
+    return f"sid:{sid}" if sid else f"uid:{info.uid()}"
+
+
 @dataclass(frozen=True)
 class StreamFilter:
     """Record a stream when it matches every non-empty criterion (each one a list of
-    alternatives, compared exactly; types case-insensitively). Empty filter = all streams."""
+    alternatives, compared exactly; types case-insensitively). Empty filter = all streams.
+
+    ``identities`` lists streams by :func:`identity_of` (``sid:<source_id>`` or ``uid:<uid>``):
+    the desktop app records exactly the streams of its panel this way."""
 
     types: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     source_ids: tuple[str, ...] = ()
+    identities: tuple[str, ...] = ()
 
     def matches(self, name: str, stype: str, source_id: str) -> bool:
         if self.types and stype.lower() not in {t.lower() for t in self.types}:
@@ -24,9 +34,12 @@ class StreamFilter:
         return not (self.source_ids and source_id not in self.source_ids)
 
     def matches_info(self, info: pylsl.StreamInfo) -> bool:
+        if self.identities and identity_of(info) not in self.identities:
+            return False
         return self.matches(info.name(), info.type(), info.source_id())
 
     def describe(self) -> str:
         parts = [f"{k}={'|'.join(v)}" for k, v in
-                 (("type", self.types), ("name", self.names), ("source_id", self.source_ids)) if v]
+                 (("type", self.types), ("name", self.names), ("source_id", self.source_ids),
+                  ("stream", self.identities)) if v]
         return ", ".join(parts) or "all streams"

@@ -83,7 +83,8 @@ class Recorder:
                  status: Callable[[StatusEvent], None] | None = None, *,
                  overwrite: bool = False, flush_interval_s: float = 0.5,
                  offset_interval_s: float = 5.0, tick_s: float = 0.02,
-                 session: dict[str, str] | None = None):
+                 session: dict[str, str] | None = None,
+                 montages: dict[str, dict[str, str]] | None = None):
         self.path = Path(out_path)
         self.session = dict(session or {})
         check_output_path(self.path, overwrite)
@@ -98,6 +99,10 @@ class Recorder:
         self._by_handle: dict[int, StreamState] = {}
         self._by_identity: dict[str, StreamState] = {}
         self._lock = threading.Lock()
+        # EMG montages by stream identity (sid:<source_id> / uid:<uid>), written into the
+        # stream's group by the recording thread (set_montage may be called from any thread)
+        self._montages: dict[str, dict[str, str]] = {k: dict(v) for k, v in (montages or {}).items()}
+        self._montage_due: set[str] = set(self._montages)
         self.warnings: list[str] = []
         self.writer: SessionWriter | None = None
         self._t0 = 0.0
@@ -108,6 +113,21 @@ class Recorder:
             return [StreamStats(s.key, s.name, s.role, s.connected, s.n_samples, s.srate,
                                 s.measured_rate(), s.n_gaps, s.n_nan, s.n_reconnects)
                     for s in self._states.values()]
+
+    def set_montage(self, identity: str, montage: dict[str, str]) -> None:
+        """Give a stream (by identity, as :func:`gaitlab.record.filters.identity_of`) an EMG
+        montage: written into its group (``montage_json``) at the next tick, or when the
+        stream appears; the analysis applies it. Thread-safe."""
+        with self._lock:
+            self._montages[identity] = dict(montage)
+            self._montage_due.add(identity)
+
+    def _write_montages(self) -> None:
+        with self._lock:
+            due = [(k, self._montages[k]) for k in self._montage_due if k in self._by_identity]
+            self._montage_due.difference_update(k for k, _ in due)
+        for ident, montage in due:
+            self._by_identity[ident].writer.set_montage(montage)
 
     def run(self, duration_s: float | None = None,
             stop_event: threading.Event | None = None) -> RecordingSummary:
@@ -132,6 +152,7 @@ class Recorder:
                 now = time.monotonic()
                 done = stop_event.is_set() or (duration_s is not None and now - self._t0 >= duration_s)
                 self._drain(outbox, connector)
+                self._write_montages()
                 self._pull_all(connector)
                 if now >= next_flush or done:
                     for s in list(self._states.values()):
@@ -242,6 +263,9 @@ class Recorder:
                 self._emit("warning", f"{problem} (recorded raw as role 'other')")
             key, sw = self.writer.add_stream(header)
             state = StreamState(key, sw, header.nominal_srate, header.role, header.name)
+            with self._lock:
+                if msg.identity in self._montages:
+                    self._montage_due.add(msg.identity)  # a new group: write it there too
             with self._lock:
                 self._states[key] = state
             self._by_identity[msg.identity] = state

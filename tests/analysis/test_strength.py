@@ -29,6 +29,22 @@ def test_markers_pairing_and_problems() -> None:
     assert len(problems) == 2
 
 
+def test_trial_void_drops_the_retried_trial() -> None:
+    # the desktop app's Retry writes "trial_void <test> <side>": the last completed trial of
+    # that test and side (or the open one) does not count; other sides are untouched
+    t = np.arange(1.0, 12.0)
+    lab = np.array(["trial_start hip_abduction L", "trial_end hip_abduction L",   # 1-2 kept
+                    "trial_start hip_abduction R", "trial_end hip_abduction R",   # 3-4 kept
+                    "trial_start hip_abduction L", "trial_end hip_abduction L",   # 5-6 voided
+                    "trial_void hip_abduction L",
+                    "trial_start hip_abduction L", "trial_void hip_abduction L",  # open: voided
+                    "trial_void hip_abduction L",                                # 1-2 voided too
+                    "trial_void mvc R"])                                         # nothing to void
+    trials, problems = S.trials_from_markers(t, lab)
+    assert [(tr.side, tr.t0, tr.t1) for tr in trials] == [("R", 3, 4)]
+    assert problems == ["trial_void mvc R at 11.0 s has no trial to void"]
+
+
 def test_segment_trials_without_markers() -> None:
     rng = np.random.default_rng(1)
     f = make_test_force(FS, 20, [(1, 5, 150), (8, 12, 160), (14, 18, 155)], rng)

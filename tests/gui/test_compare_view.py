@@ -138,7 +138,7 @@ def test_console_menu_opens_the_views(qtbot, tmp_path, monkeypatch) -> None:
     texts = [a.text() for m in win.menuBar().actions() for a in m.menu().actions()]
     assert any("Athletes" in t for t in texts) and any("Compare" in t for t in texts)
     assert win.compare_recording([FILES[0]]) is None  # nothing recorded yet
-    assert "record and stop" in win.status_label.text()
+    assert "record and stop" in win.statusBar().currentMessage()
     reg = win.open_athletes(tmp_path / "r.sqlite")
     assert reg.athletes.rowCount() == 0
     view = win.open_compare(FILES)

@@ -16,18 +16,9 @@ def test_no_display_is_a_one_line_error():
     assert lines == [lines[0]] and lines[0].startswith("Error: no display")
 
 
-def test_step_width_bar_colours():
-    import numpy as np
-
-    from gaitlab.gui.feedback import CROSSOVER, IN_BAND, OUT_BAND, width_colours
-
-    assert width_colours(np.array([-1.0, 0.0, 3.0, 6.0, 13.0]), 5.0, 12.0) == [
-        CROSSOVER, CROSSOVER, OUT_BAND, IN_BAND, OUT_BAND]
-
-
 def test_new_athlete_dialog_saves_a_profile(qtbot, tmp_path, monkeypatch):
     from gaitlab.athlete import load_profile
-    from gaitlab.gui.console import NewAthleteDialog, athlete_files
+    from gaitlab.gui.athlete_dialog import NewAthleteDialog, athlete_files
 
     monkeypatch.setenv("GAITLAB_HOME", str(tmp_path))
     dlg = NewAthleteDialog()
@@ -43,3 +34,25 @@ def test_new_athlete_dialog_saves_a_profile(qtbot, tmp_path, monkeypatch):
     prof = load_profile(dlg.saved)
     assert prof.athlete.body_mass_kg == 66.0 and prof.athlete.involved_side == "L"
     assert dlg.saved in athlete_files()
+
+
+def test_simulate_without_a_screen_runs_the_demo_with_out_dir_and_protocol(tmp_path):
+    """Headless `gaitlab gui --simulate` runs `gaitlab demo`, into --out-dir, with --protocol."""
+    proto = tmp_path / "short.toml"
+    proto.write_text('[protocol]\nname = "short-run"\ndescription = "6 s run"\n\n'
+                     '[run]\nduration_s = 6.0\nsettle_s = 0.5\n')
+    out_dir = tmp_path / "sessions" / "today"  # created if missing
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-m", "gaitlab", "gui", "--simulate", "--out-dir",
+                           str(out_dir), "--protocol", str(proto)], env=env, capture_output=True,
+                          text=True, timeout=180, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "protocol '" in proc.stdout and "short.toml" in proc.stdout
+    files = list(out_dir.glob("gaitlab-demo-*.h5"))
+    assert len(files) == 1 and not list(tmp_path.glob("*.h5"))
+    from gaitlab.io.session import open_session
+
+    with open_session(files[0]) as s:
+        (pressure,) = s.by_role("pressure")
+        assert s.complete and pressure.n_samples > 6.0 * 100  # the 6 s run of the given protocol

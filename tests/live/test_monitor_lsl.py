@@ -83,8 +83,15 @@ def test_role_override_and_montage_and_bad_requests(sim) -> None:
         assert wait_for(lambda: len(m.keys()) == 2, 10)
         emg = m.keys("emg")[0]
         dyn = m.keys("dynamometer")[0]
-        m.set_montage(emg, {"GMED_L": "TFL_R"})
-        assert m.emg_labels(emg)[0] == "TFL_R"
+        labels = m.emg_labels(emg)
+        # swapped electrodes corrected: both names move; a name on two channels is refused
+        assert m.set_montage(emg, {"GMED_L": "tfl_r", "TFL_R": "GMED_L"}) == {"GMED_L": "TFL_R",
+                                                                              "TFL_R": "GMED_L"}
+        assert m.emg_labels(emg)[0] == "TFL_R" and m.emg_labels(emg)[labels.index("TFL_R")] == "GMED_L"
+        with pytest.raises(GaitlabError, match="two channels"):
+            m.set_montage(emg, {"GMED_L": "TFL_R"})
+        with pytest.raises(GaitlabError, match="not an EMG stream"):
+            m.set_montage(dyn, {"force": "GMED_L"})
         # the whole 6 s make test has streamed: the live peak is the largest force received
         assert wait_for(lambda: (v := m.force_view()) is not None and v.force.size > 0, 10)
         assert wait_for(lambda: m.health()[1 - m.keys().index(emg)].status == "stale", 15)

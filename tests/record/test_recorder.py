@@ -181,3 +181,32 @@ def test_bad_metadata_and_nan_recorded_raw(tmp_path: Path, uid: str, lsl_publish
         nan_rows = np.isnan(x[:, 1])
         assert nan_rows.any()
         np.testing.assert_array_equal(nan_rows, x[:, 0].astype(np.int64) % 5 == 0)
+
+
+def test_emg_montage_is_written_into_the_stream_group_and_used_by_the_analysis(
+        tmp_path: Path, uid: str, lsl_publisher) -> None:
+    """A montage given before recording, then corrected while recording (the desktop app's
+    Montage…), ends up in the stream's group; the reader and ``gaitlab analyze`` apply it."""
+    from gaitlab.analysis import analyze_session
+
+    spec = emg_spec(uid, 500.0, noise=True) | {"labels": ["EMG1", "EMG2", "EMG3", "EMG4"]}
+    lsl_publisher([spec])
+    out = tmp_path / "montage.h5"
+    ident = f"sid:emg-{uid}"
+    rec = Recorder(out, None, StreamFilter(identities=(ident,)),
+                   montages={ident: {"EMG1": "GMED_L", "EMG2": "GMED_R"}})
+    th, res = run_in_thread(rec, 4.0)
+    time.sleep(2.0)
+    rec.set_montage(ident, {"EMG1": "GMED_L", "EMG2": "GMED_R", "EMG3": "TFL_L", "EMG4": "TFL_R"})
+    th.join(timeout=20)
+    assert "error" not in res
+    with open_session(out) as s:
+        (emg,) = s.by_role("emg")
+        assert emg.montage == {"EMG1": "GMED_L", "EMG2": "GMED_R", "EMG3": "TFL_L", "EMG4": "TFL_R"}
+        assert emg.spec.labels == ["EMG1", "EMG2", "EMG3", "EMG4"]  # the source's own labels
+    result = analyze_session(out)
+    assert sorted(result.metrics["emg"]) == ["GMED_L", "GMED_R", "TFL_L", "TFL_R"]
+    assert not any("no channel maps" in w for w in result.warnings)
+    # an explicit analysis montage still wins over the file's
+    other = analyze_session(out, {"montage": {"EMG4": "GMAX_R"}})
+    assert "GMAX_R" in other.metrics["emg"] and "TFL_R" not in other.metrics["emg"]
