@@ -16,7 +16,7 @@ measured decay). Hence two envelopes:
 * the FINAL envelope, kept from ``margin_s`` (1 s) before the newest sample, where it is
   within ~1e-4 of the whole-signal one: bursts found on it are the offline bursts to the
   sample (a 1-sample flip of an edge stays possible, rarely);
-* the FRESH envelope, up to ``fast_margin_s`` (50 ms) before the newest sample, recomputed
+* the FRESH envelope, up to ``fast_margin_s`` (30 ms) before the newest sample, recomputed
   each hop: bursts on it may still be off by a sample or so.
 
 Bursts are the offline Hodges–Bui rule (:func:`~gaitlab.analysis.emg.detect_bursts`: runs
@@ -62,7 +62,7 @@ from gaitlab.errors import GaitlabError
 @dataclass
 class LiveEmgParams:
     margin_s: float = 1.0  # envelope final (offline bursts to the sample) this long before the newest
-    fast_margin_s: float = 0.05  # first results: envelope used up to this long before the newest
+    fast_margin_s: float = 0.03  # first results: envelope used up to this long before the newest
     history_s: float = 2.0  # context before the first untrusted sample in each recompute
     hop_s: float = 0.025  # recompute when at least this much new signal is in
     calibrate_s: float = 10.0  # envelope used for a self-calibrated threshold
