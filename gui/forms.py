@@ -19,6 +19,11 @@ def spin_box(lo: float, hi: float, value: float, decimals: int = 2,
     return box
 
 
+def spin_value(box: QtWidgets.QDoubleSpinBox) -> float | None:
+    """The box's value, or None when it sits at its minimum (shown as "not logged")."""
+    return None if box.value() == box.minimum() else box.value()
+
+
 def add_save_row(form: QtWidgets.QFormLayout, dialog: QtWidgets.QDialog) -> QtWidgets.QLabel:
     """Append an error line and Save / Cancel to a dialog's form; Save calls ``dialog.save``.
 

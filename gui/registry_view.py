@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gaitlab.errors import GaitlabError
 from gaitlab.gui.compare_view import WIDTH_BAND_CM, Background, CompareView, one_line
-from gaitlab.gui.forms import add_save_row, spin_box
+from gaitlab.gui.forms import add_save_row, spin_box, spin_value
 from gaitlab.protocols.program import DEFAULT_PROGRAM, program_week
 from gaitlab.registry.db import VISIT_KINDS, AthleteRow, VisitRow, default_db_path, open_registry
 
@@ -62,19 +62,15 @@ class AddVisitDialog(QtWidgets.QDialog):
         self.error = add_save_row(form, self)
         self.saved: VisitRow | None = None
 
-    @staticmethod
-    def _value(box: QtWidgets.QDoubleSpinBox) -> float | None:
-        return None if box.value() == box.minimum() else box.value()
-
     def save(self) -> None:
-        week, days = self._value(self.week), self._value(self.pain_free)
+        week, days = spin_value(self.week), spin_value(self.pain_free)
         p3 = {"yes": True, "no": False}.get(self.phase3.currentText())
         try:
             with open_registry(self.db) as r:
                 self.saved = r.add_visit(
                     self.athlete_id, self.kind.currentText(), self.date.date().toString("yyyy-MM-dd"),
-                    week=None if week is None else int(week), pain_nrs=self._value(self.pain),
-                    run_volume_km=self._value(self.volume),
+                    week=None if week is None else int(week), pain_nrs=spin_value(self.pain),
+                    run_volume_km=spin_value(self.volume),
                     pain_free_days=None if days is None else int(days), phase3_pain_free=p3,
                     notes=self.notes.text().strip())
         except GaitlabError as exc:
@@ -111,10 +107,6 @@ class AddAthleteDialog(QtWidgets.QDialog):
         self.error = add_save_row(form, self)
         self.saved: AthleteRow | None = None
 
-    @staticmethod
-    def _value(box: QtWidgets.QDoubleSpinBox) -> float | None:
-        return None if box.value() == box.minimum() else box.value()
-
     def save(self) -> None:
         pick = {"—": ""}
         try:
@@ -123,8 +115,8 @@ class AddAthleteDialog(QtWidgets.QDialog):
                     self.athlete_id.text().strip(), name=self.name.text().strip(),
                     sex=pick.get(self.sex.currentText(), self.sex.currentText()),
                     involved_side=pick.get(self.side.currentText(), self.side.currentText()),
-                    body_mass_kg=self._value(self.mass), height_m=self._value(self.height),
-                    leg_length_m=self._value(self.leg), lever_arm_m=self._value(self.lever))
+                    body_mass_kg=spin_value(self.mass), height_m=spin_value(self.height),
+                    leg_length_m=spin_value(self.leg), lever_arm_m=spin_value(self.lever))
         except GaitlabError as exc:
             self.error.setText(one_line(exc))
             return
