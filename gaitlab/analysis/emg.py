@@ -156,20 +156,6 @@ def linear_envelope(bp: np.ndarray, fs: float, cutoff_hz: float, order: int = 4)
     return signal.sosfiltfilt(sos, np.abs(bp))
 
 
-def rms_envelope(bp: np.ndarray, fs: float, cutoff_hz: float, order: int = 4) -> np.ndarray:
-    """Mean-square envelope (zero-phase low-pass of the squared signal), not yet rooted:
-    noise power can be subtracted before the square root."""
-    return power_envelope(bp * bp, fs, cutoff_hz, order)
-
-
-def power_envelope(sq: np.ndarray, fs: float, cutoff_hz: float, order: int = 4) -> np.ndarray:
-    """:func:`rms_envelope` from the already squared signal (callers that also need the
-    squared signal for other sums square it once)."""
-    sos = signal.butter(order, min(cutoff_hz, 0.45 * fs), fs=fs, output="sos")
-    y = signal.sosfiltfilt(sos, sq)
-    return np.maximum(y, 0.0, out=y)
-
-
 ENVELOPE_OVERSAMPLING = 20.0  # envelope rate ≥ this × its cut-off (10 Hz → 200 Hz at 2 kHz)
 
 
