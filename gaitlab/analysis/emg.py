@@ -194,12 +194,6 @@ def block_any(mask: np.ndarray, d: int) -> np.ndarray:
     return out
 
 
-def block_positions(n: int, d: int) -> np.ndarray:
-    """Raw-sample position (fractional index) of each block's centre, for ``n`` samples."""
-    k = np.arange(-(-n // d))
-    return np.minimum(k * d + (d - 1) / 2, (k * d + n - 1) / 2)
-
-
 def lowrate_envelope(y: np.ndarray, fs: float, cutoff_hz: float, order: int = 4,
                      d: int | None = None) -> tuple[np.ndarray, int]:
     """Zero-phase Butterworth low-pass of a rectified or squared signal ``y``, run at the
@@ -211,8 +205,8 @@ def lowrate_envelope(y: np.ndarray, fs: float, cutoff_hz: float, order: int = 4,
     its response is sinc-shaped, down 0.04 dB at the cut-off (envelope rate = 20× the
     cut-off) and with nulls at every multiple of the envelope rate, so rectified EMG folds
     back < 1 % of its in-band power. The ends are padded by reflection (see below).
-    Envelope sample k describes raw samples
-    [k·d, (k+1)·d), centred at raw position k·d + (d − 1)/2 (:func:`block_positions`).
+    Envelope sample k describes raw samples [k·d, (k+1)·d), centred at raw position
+    k·d + (d − 1)/2 (:func:`gaitlab.analysis.onsets.to_raw` maps positions back).
     """
     d = envelope_factor(fs, cutoff_hz) if d is None else max(int(d), 1)
     ym = block_means(y, d)

@@ -180,6 +180,17 @@ def edge_positions(env: np.ndarray, b: Bursts, fs: float, baseline: float, fract
     return np.where(keep, on0, on), np.where(keep, off0, off)
 
 
+def place_edges(env: np.ndarray, b: Bursts, fs: float, baseline: float, p: EmgParams
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Fractional envelope positions of the bursts' edges as the detectors place them: at
+    the burst-relative level (``edge_refine``, :func:`edge_positions`), else where the
+    envelope crosses the detection threshold ``b.threshold`` next to the detected edge."""
+    if p.edge_refine:
+        return edge_positions(env, b, fs, baseline, p.edge_fraction, p.edge_max_ms / 1000)
+    at_threshold = Bursts(b.on, b.off, b.threshold, b.threshold, 0.0)
+    return edge_positions(env, at_threshold, fs, b.threshold, 0.0, 1 / fs)
+
+
 def disjoint(on: np.ndarray, off: np.ndarray, on0: np.ndarray, off0: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
     """Refined edges (``on``/``off``) kept inside the gaps between the detected bursts
@@ -256,18 +267,13 @@ def detect_onsets(bp: np.ndarray | None, fs: float, p: EmgParams, bad: np.ndarra
         mu = float(np.mean(base))
         seed = Bursts(np.minimum(b.on // d, env.size - 1), np.minimum(b.off // d, env.size - 1),
                       b.threshold, b.baseline_mean, b.baseline_sd)
-        on, off = edge_positions(env, seed, fe, mu, p.edge_fraction, p.edge_max_ms / 1000)
+        on, off = place_edges(env, seed, fe, mu, p)
         on_r, off_r = to_raw(on, off, d, bp.size)
         on_r, off_r = disjoint(on_r, off_r, b.on, b.off)
         return Onsets(Bursts(on_r, off_r, b.threshold, b.baseline_mean, b.baseline_sd), env,
                       quiet, d)
     b = detect_bursts(env, fe, quiet, p)
-    if p.edge_refine:
-        on, off = edge_positions(env, b, fe, b.baseline_mean, p.edge_fraction,
-                                 p.edge_max_ms / 1000)
-    else:  # where the envelope crosses the detection threshold itself
-        thr_b = Bursts(b.on, b.off, b.threshold, b.threshold, 0.0)
-        on, off = edge_positions(env, thr_b, fe, b.threshold, 0.0, 1 / fe)
+    on, off = place_edges(env, b, fe, b.baseline_mean, p)
     on_r, off_r = to_raw(on, off, d, n)
     b0_on, b0_off = to_raw(b.on, b.off, d, n)
     on_r, off_r = disjoint(on_r, off_r, b0_on, b0_off)

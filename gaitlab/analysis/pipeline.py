@@ -232,11 +232,11 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
     pres = s.by_role("pressure")
     force = s.by_role("force_treadmill")
     events = np.isin(np.char.upper(np.char.strip(ml)), ["IC L", "IC R", "TO L", "TO R"])
+    belt = _belt_speed(s)
     if pres:
         st = pres[0]
         t = st.times()[:_checked(st)]
-        p = dataclasses.replace(p, pressure=dataclasses.replace(p.pressure,
-                                                                belt_speed_mps=_belt_speed(s)))
+        p = dataclasses.replace(p, pressure=dataclasses.replace(p.pressure, belt_speed_mps=belt))
         c = _pressure_contacts(s.path, 0, st, t, p)
         sc = G.side_contacts(c, p.pressure, p.sides)
         src = "pressure"
@@ -282,7 +282,7 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
         res.notes["gait"] = f"{src}: no running bout found ({len(c)} contacts)"
     if not leg:
         res.notes["gait.step_width_index_pct"] = "no leg_length_m in the session's athlete"
-    res.extras["gait_temporal"] = G.temporal_metrics(sc, _belt_speed(s))
+    res.extras["gait_temporal"] = G.temporal_metrics(sc, belt)
     return sc
 
 
@@ -514,8 +514,7 @@ def _emg_channel(c: _Conditioned, t: np.ndarray, env_t: np.ndarray, fs: float, s
     # looking at the EMG amplitude (no selection bias): the central amplitude_window_ms of
     # each burst, and the force plateau of each MVC trial (middle plateau_s if no force)
     d_a = E.envelope_factor(fs, ep.amplitude_envelope_hz)
-    if d_a == det.factor:  # the baseline blocks are blocks of the power (same grid, from a)
-        k0 = a // d_a
+    if d_a == det.factor:  # the baseline blocks are blocks of the power (same grid, from k0)
         noise_pw = float(np.mean(c.power[k0:k0 + quiet.size][quiet])) if quiet.any() else 0.0
     else:
         raw_quiet = np.repeat(quiet, det.factor)[: b - a]

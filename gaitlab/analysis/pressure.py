@@ -117,9 +117,18 @@ def _crossing(thr: float, m_out: np.ndarray, m_in: np.ndarray, t_out: np.ndarray
     return np.where(m_out > 0, t_interp, 0.5 * (t_out + t_in))
 
 
-def _gait_line_shift(sp: np.ndarray, spx: np.ndarray, g_f: np.ndarray, l0: np.ndarray,
-                     first: np.ndarray, last: np.ndarray, spy: np.ndarray | None = None,
-                     axis_deg: np.ndarray | None = None) -> np.ndarray:
+def _stance_phase(g_f: np.ndarray, l0: np.ndarray, first: np.ndarray, last: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per (contact, frame) group: its contact's index and its phase in that contact's
+    stance, (frame − first + 0.5) / frames, in (0, 1). ``l0`` is each contact's first group."""
+    ci = np.repeat(np.arange(l0.size), np.diff(np.r_[l0, g_f.size]))
+    n_fr = (last - first + 1).astype(np.float64)
+    return ci, (g_f - first[ci] + 0.5) / n_fr[ci]
+
+
+def _gait_line_shift(sp: np.ndarray, spx: np.ndarray, ci: np.ndarray, phase: np.ndarray,
+                     spy: np.ndarray | None = None, axis_deg: np.ndarray | None = None
+                     ) -> np.ndarray:
     """Late-third minus middle-third pressure-weighted COP shift of each contact (m), + toward
     the runner's right, across the FOOT: perpendicular to its long axis (``axis_deg``, + with
     the forefoot toward the right) in the belt's frame, where the foot stands still.
@@ -130,12 +139,9 @@ def _gait_line_shift(sp: np.ndarray, spx: np.ndarray, g_f: np.ndarray, l0: np.nd
     ~15° of toe-out; across the foot's axis it does not. Without a belt-frame COP y
     (``spy``: summed pressure·y per group, y in the belt's frame) or an axis, the shift across
     the belt. Inputs are per (contact, frame) group: summed pressure ``sp``, summed
-    pressure·x ``spx``, frame index ``g_f``; ``l0`` is each contact's first group.
+    pressure·x ``spx``, contact index and stance phase (:func:`_stance_phase`).
     """
-    n = l0.size
-    ci = np.repeat(np.arange(n), np.diff(np.r_[l0, sp.size]))
-    n_fr = (last - first + 1).astype(np.float64)
-    phase = (g_f - first[ci] + 0.5) / n_fr[ci]
+    n = int(ci[-1]) + 1 if ci.size else 0
     mid = (phase >= 1 / 3) & (phase < 2 / 3)
     late = phase >= 2 / 3
 
@@ -154,8 +160,8 @@ def _gait_line_shift(sp: np.ndarray, spx: np.ndarray, g_f: np.ndarray, l0: np.nd
     return np.where(np.isfinite(phi), across, dx)
 
 
-def _gait_lines(sp: np.ndarray, spx: np.ndarray, spy: np.ndarray | None, g_f: np.ndarray,
-                l0: np.ndarray, first: np.ndarray, last: np.ndarray
+def _gait_lines(sp: np.ndarray, spx: np.ndarray, spy: np.ndarray | None, ci: np.ndarray,
+                phase: np.ndarray, l0: np.ndarray, first: np.ndarray, last: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
     """COP of each contact at ``GAIT_LINE_POINTS`` phases of its stance: x across the belt,
     and (with ``spy``, y in the belt's frame, + backward) the forward travel since the first
@@ -163,9 +169,8 @@ def _gait_lines(sp: np.ndarray, spx: np.ndarray, spy: np.ndarray | None, g_f: np
     centre / frames), increasing through the groups, and each contact's queries are held
     between its first and last frame centres, so one interpolation never crosses contacts."""
     n = l0.size
-    ci = np.repeat(np.arange(n), np.diff(np.r_[l0, sp.size]))
     n_fr = (last - first + 1).astype(np.float64)
-    key = ci + (g_f - first[ci] + 0.5) / n_fr[ci]
+    key = ci + phase
     ph = np.linspace(0.0, 1.0, GAIT_LINE_POINTS)
     lo, hi = 0.5 / n_fr, 1.0 - 0.5 / n_fr
     q = (np.arange(n)[:, None] + np.clip(ph[None, :], lo[:, None], hi[:, None])).ravel()
@@ -320,7 +325,7 @@ def _label_sparse(f: np.ndarray, r: np.ndarray, c: np.ndarray, shape: tuple[int,
     No component spans a frame without load, so each run of loaded frames is labelled in
     its own box: the run's loaded bounding box plus the growth. The runs are stacked along
     time in one array as wide as the largest box, an empty frame after each run, and
-    labelled in one ``ndimage.label`` call; canvas cells off the plate are cleared after the
+    labelled in one call (:func:`label6`); canvas cells off the plate are cleared after the
     growth. Labels are numbered in raster order of that canvas.
     """
     n_f, n_r, n_c = shape
@@ -452,7 +457,8 @@ def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
         t_g = np.asarray(times, dtype=np.float64)[g_f]
         spy = (np.add.reduceat(val * ((r + 0.5) * row_pitch_m), g0)
                - sp * (p.belt_speed_mps * (t_g - t_g.min())))
-    shift = _gait_line_shift(sp, spx, g_f, l0, first, last, spy, axis)
+    ci, phase = _stance_phase(g_f, l0, first, last)
+    shift = _gait_line_shift(sp, spx, ci, phase, spy, axis)
 
     # column / row extent of each contact, to look at the frames just outside it
     e0 = np.flatnonzero(np.r_[True, lbl[1:] != lbl[:-1]])
@@ -484,7 +490,7 @@ def segment_blobs(frames: Frames, times: np.ndarray, row_pitch_m: float,
     to = _crossing(thr, m_post, m_last, t_post, tl)
     ic = np.where(first > 0, ic, np.nan)
     to = np.where(last < n_f - 1, to, np.nan)
-    gl_x, gl_y = _gait_lines(sp, spx, spy, g_f, l0, first, last)
+    gl_x, gl_y = _gait_lines(sp, spx, spy, ci, phase, l0, first, last)
     out = Contacts(ic, to, xc, toe, shift, first.astype(int), last.astype(int), axis, gl_x, gl_y)
     order_t = np.argsort(first, kind="stable")
     return out.take(order_t), n_sf[order_t]

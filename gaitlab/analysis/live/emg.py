@@ -242,12 +242,7 @@ class LiveEmgChannel:
         assert self.threshold is not None
         p, d, big = self.p, self.d, np.iinfo(np.int64).max // 4
         b = E.Bursts(s.astype(np.int64), (e - 1).astype(np.int64), self.threshold, *self.baseline)
-        if p.edge_refine:
-            on, off = O.edge_positions(env, b, self.fe, self.baseline[0], p.edge_fraction,
-                                       p.edge_max_ms / 1000)
-        else:
-            thr_b = E.Bursts(b.on, b.off, self.threshold, self.threshold, 0.0)
-            on, off = O.edge_positions(env, thr_b, self.fe, self.threshold, 0.0, 1 / self.fe)
+        on, off = O.place_edges(env, b, self.fe, self.baseline[0], p)
         on_r, off_r = O.to_raw(on + self._env0, off + self._env0, d, big)
         b0_on, b0_off = O.to_raw(b.on + self._env0, b.off + self._env0, d, big)
         if self._prev_off >= 0:  # the closed burst before these, as their left neighbour
