@@ -218,8 +218,7 @@ def gait_metrics(sc: SidedContacts, leg_length_m: float | None, source: str) -> 
     for code, name in ((LEFT, "L"), (RIGHT, "R")):
         v = ct[(sd == code) & np.isfinite(ct)]
         out["contact_time_ms"][name] = _num(v.mean(), 2) if v.size else None
-    # toe-out positive on both sides: the right foot's axis as is, the left foot's mirrored
-    fpa = np.where(sd == RIGHT, 1.0, -1.0) * c.axis_deg[inb]
+    fpa = foot_progression(sc)[inb]
     for code, name in ((LEFT, "L"), (RIGHT, "R")):
         v = fpa[(sd == code) & np.isfinite(fpa)]
         out["foot_progression_deg"][name] = _num(v.mean(), 2) if v.size else None
@@ -241,16 +240,22 @@ def step_widths(sc: SidedContacts) -> np.ndarray:
     return out
 
 
+def foot_progression(sc: SidedContacts) -> np.ndarray:
+    """Foot progression angle (degrees, toe-out + on either side) per contact: the right
+    foot's footprint axis as is, the left foot's mirrored; NaN for an unknown side."""
+    sign = np.where(sc.side == RIGHT, 1.0, np.where(sc.side == LEFT, -1.0, np.nan))
+    return sign * sc.contacts.axis_deg
+
+
 def contact_table(sc: SidedContacts) -> dict[str, np.ndarray]:
     """Every contact as table columns (one row per contact, time order), for the session
     file's ``/analysis/contacts``: times, side, bout, placement, the width of the step it
     ends, contact time, foot progression angle (toe-out +) and the gait line."""
     c = sc.contacts
-    fpa = np.where(sc.side == RIGHT, 1.0, np.where(sc.side == LEFT, -1.0, np.nan)) * c.axis_deg
     return {
         "ic_s": c.ic, "to_s": c.to, "side": sc.side.astype(np.int8),
         "bout": sc.bout.astype(np.int32), "x_m": c.x, "step_width_cm": step_widths(sc) * 100,
-        "contact_time_ms": (c.to - c.ic) * 1000, "foot_progression_deg": fpa,
+        "contact_time_ms": (c.to - c.ic) * 1000, "foot_progression_deg": foot_progression(sc),
         "gait_line_x_m": c.gait_line_x, "gait_line_y_m": c.gait_line_y,
     }
 

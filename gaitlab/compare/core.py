@@ -30,6 +30,9 @@ class Visit:
     athlete: dict[str, Any] = field(default_factory=dict)
     week: int | None = None
     analysed_now: bool = False  # the file had no stored /analysis: it was analysed on loading
+    # every running step's signed width (cm), from /analysis/contacts; None when the stored
+    # analysis predates that table
+    step_widths_cm: np.ndarray | None = None
 
 
 def _f(v: Any) -> float | None:
@@ -257,6 +260,10 @@ def load_visit(path: str | Path, label: str | None = None, week: int | None = No
             except (json.JSONDecodeError, TypeError):
                 raise GaitlabError(f"{p}: /analysis is damaged; run 'gaitlab analyze {p}' "
                                    "again") from None
+            widths = None
+            if "contacts" in g and "step_width_cm" in g["contacts"]:
+                w = np.asarray(g["contacts"]["step_width_cm"][()], dtype=np.float64)
+                widths = w[np.isfinite(w)]
             ens = {}
             for name, h in (g.get("ensemble") or {}).items():
                 if isinstance(h, h5py.Group) and "mean" in h:
@@ -264,6 +271,7 @@ def load_visit(path: str | Path, label: str | None = None, week: int | None = No
                                  "n": int(h.attrs.get("n_cycles", 0)),
                                  "unit": str(h.attrs.get("unit", ""))}
     if not stored:
+        from gaitlab.analysis import gait as G
         from gaitlab.analysis.pipeline import analyze_session, store
 
         res = analyze_session(p)
@@ -271,8 +279,13 @@ def load_visit(path: str | Path, label: str | None = None, week: int | None = No
         metrics, extras = res.metrics, res.extras
         ens = {k: {"mean": e.mean, "sd": e.sd, "n": e.n_cycles, "unit": e.unit}
                for k, e in res.ensembles.items()}
+        widths = None
+        if res.contacts is not None:
+            w = G.step_widths(res.contacts) * 100
+            widths = w[np.isfinite(w)]
     return Visit(label=label or p.stem, path=str(p), date=date, metrics=metrics, extras=extras,
-                 ensembles=ens, athlete=athlete, week=week, analysed_now=not stored)
+                 ensembles=ens, athlete=athlete, week=week, analysed_now=not stored,
+                 step_widths_cm=widths)
 
 
 def order_by_date(paths: list[str | Path]) -> list[str]:

@@ -82,10 +82,7 @@ def step_widths_cm(sc: G.SidedContacts | None) -> np.ndarray:
     x(right) − x(left), ≤ 0 = crossover (the per-step values behind the gait metrics)."""
     if sc is None:
         return np.empty(0)
-    inb = (sc.bout >= 0) & (sc.side != G.UNKNOWN)
-    x, side, bout = sc.contacts.x[inb], sc.side[inb], sc.bout[inb]
-    same = bout[1:] == bout[:-1]
-    w = np.where(side[:-1] == G.RIGHT, x[:-1] - x[1:], x[1:] - x[:-1])[same] * 100
+    w = G.step_widths(sc) * 100
     return w[np.isfinite(w)]
 
 
@@ -158,7 +155,10 @@ def gather(paths: list[str | Path], logs: list[VisitLog] | None = None,
                       "trend": {"slope": None, "per": "visit", "monotonic": None}, "steps": []}
                      for d in defs if d.key in flat and flat[d.key]["value"] is not None]
         comp.warnings = belt_speed_warnings(visits, expected)
-    widths = [_widths(v.path) for v in visits]
+    # the widths stored with each visit's analysis (the values behind its metrics); files
+    # analysed before /analysis/contacts existed are analysed again for them
+    widths = [v.step_widths_cm if v.step_widths_cm is not None else _widths(v.path)
+              for v in visits]
     status, note = None, ""
     if prog is None:
         note = NOT_ENROLLED if known else FILES_ONLY
