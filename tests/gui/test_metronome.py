@@ -76,8 +76,8 @@ def test_streaming_through_a_pipe_keeps_sample_exact_beats_small_lead_and_follow
     at_change = met.written  # samples already in the pipe when the tempo changes
     met.set_bpm(240.0)
     time.sleep(1.2)
-    written = met.written
     met.stop()
+    written = met.written  # after stop: the writer thread has finished (no race with it)
     assert met.error == "" and not met.running
     pcm = np.fromfile(out, np.int16)
     assert pcm.size == written  # everything written went through the pipe
