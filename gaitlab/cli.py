@@ -19,6 +19,7 @@ from gaitlab.errors import GaitlabError
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("gaitlab.demo:demo", "Simulated lab end to end: record, analyze, compare with truth."),
     "sim": ("gaitlab.drivers.virtual.cli:sim", "Run the virtual athlete: each device as an LSL stream."),
+    "lab": ("gaitlab.lab.cli:lab", "Lab profile: which LSL devices belong to this lab."),
     "record": ("gaitlab.record.cli:record", "Record LSL streams into a crash-safe HDF5 session file."),
     "repair": ("gaitlab.record.cli:repair", "Copy an interrupted recording into a clean, finished file."),
     "analyze": ("gaitlab.analysis.cli:analyze", "Compute the clinical metrics of a session file."),

@@ -17,10 +17,20 @@ from gaitlab.errors import GaitlabError
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics contract as JSON only.")
 @click.option("--no-store", is_flag=True, help="Do not write the results into the file.")
-def analyze(file: Path, as_json: bool, no_store: bool) -> None:
+@click.option("--device", "devices", multiple=True, metavar="ROLE=KEY",
+              help="Analyse this stream for a role (e.g. emg=gaitlab-sim_EMG_2), when the file "
+                   "holds two of one role and no device choice (repeatable).")
+def analyze(file: Path, as_json: bool, no_store: bool, devices: tuple[str, ...]) -> None:
     """Compute gait, EMG and strength metrics of a session file and store them in it."""
+    picks: dict[str, str] = {}
+    for d in devices:
+        role, eq, key = d.partition("=")
+        if not eq or not role.strip() or not key.strip():
+            raise click.BadParameter(f"'{d}': write ROLE=KEY, e.g. emg=gaitlab-sim_EMG",
+                                     param_hint="--device")
+        picks[role.strip()] = key.strip()
     try:
-        res = analyze_session(file)
+        res = analyze_session(file, {"devices": picks} if picks else None)
     except GaitlabError as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
     except Exception as exc:  # bad input must never end in a traceback

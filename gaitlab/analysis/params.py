@@ -94,6 +94,7 @@ class AnalysisParams:
     emg: EmgParams = field(default_factory=EmgParams)
     strength: StrengthParams = field(default_factory=StrengthParams)
     montage: dict[str, str] = field(default_factory=dict)  # EMG label → MUSCLE_SIDE
+    devices: dict[str, str] = field(default_factory=dict)  # role → stream key, picked by hand
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

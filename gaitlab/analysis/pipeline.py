@@ -138,17 +138,17 @@ def _frame_reader(st: RecordedStream) -> Callable[[int, int], Frames]:
     return read
 
 
-_WORKER_STREAMS: dict[tuple[str, int], tuple[Session, RecordedStream, np.ndarray]] = {}
+_WORKER_STREAMS: dict[tuple[str, str], tuple[Session, RecordedStream, np.ndarray]] = {}
 
 
-def _pressure_part(path: str, index: int, start: int, stop: int, p: AnalysisParams
+def _pressure_part(path: str, stream: str, start: int, stop: int, p: AnalysisParams
                    ) -> Contacts:
-    """Contacts of frames [start, stop) of the ``index``-th pressure stream (worker side;
-    the worker keeps the file open for its next pieces and closes it when it exits)."""
-    key = (path, index)
+    """Contacts of frames [start, stop) of the pressure stream ``stream`` (its key; worker
+    side: the worker keeps the file open for its next pieces and closes it when it exits)."""
+    key = (path, stream)
     if key not in _WORKER_STREAMS:
         s = open_session(path)
-        st = s.by_role("pressure")[index]
+        st = s.streams[stream]
         _WORKER_STREAMS[key] = (s, st, st.times()[: _checked(st)])
     _, st, t = _WORKER_STREAMS[key]
     geo = st.spec.geometry
@@ -158,7 +158,7 @@ def _pressure_part(path: str, index: int, start: int, stop: int, p: AnalysisPara
                                     p.pressure, start=start, stop=stop)
 
 
-def _pressure_contacts(path: Path, index: int, st: RecordedStream, t: np.ndarray,
+def _pressure_contacts(path: Path, st: RecordedStream, t: np.ndarray,
                        p: AnalysisParams) -> Contacts:
     """Contacts of a pressure stream. A long recording is cut at unloaded frames into
     pieces of about ``PIECE_S``; this process segments them from the front while a worker
@@ -201,7 +201,7 @@ def _pressure_contacts(path: Path, index: int, st: RecordedStream, t: np.ndarray
                     broken = True
                     done[i] = here(*pieces[i])
             while not broken and len(queued) < 2 and lo <= hi:
-                queued.append((hi, ex.submit(_pressure_part, str(path), index, *pieces[hi], p)))
+                queued.append((hi, ex.submit(_pressure_part, str(path), st.key, *pieces[hi], p)))
                 hi -= 1
             if lo <= hi:
                 done[lo] = here(*pieces[lo])
@@ -237,7 +237,7 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
         st = pres[0]
         t = st.times()[:_checked(st)]
         p = dataclasses.replace(p, pressure=dataclasses.replace(p.pressure, belt_speed_mps=belt))
-        c = _pressure_contacts(s.path, 0, st, t, p)
+        c = _pressure_contacts(s.path, st, t, p)
         sc = G.side_contacts(c, p.pressure, p.sides)
         src = "pressure"
     elif force:
@@ -637,6 +637,7 @@ def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | 
                            f"{', '.join(O.METHODS)}")
     res = AnalysisResult(metrics=empty_metrics(), parameters=p.to_dict())
     with reuse_freed_memory(), open_session(path) as s, ThreadPoolExecutor(1) as background:
+        s.use_devices(p.devices)
         try:
             # the EMG is read, repaired and band-passed beside the pressure segmentation (its
             # pieces are shared with a worker process as each side finishes one, so the two

@@ -269,6 +269,7 @@ class Session:
         self.path = path
         self.file = f
         self.streams: dict[str, RecordedStream] = {}
+        self._picks: dict[str, str] = {}
         for key, g in f.get("streams", {}).items():
             self.streams[key] = RecordedStream(key, _spec_of(g), g)
 
@@ -295,8 +296,62 @@ class Session:
                 out[k] = v
         return out
 
+    def device_choice(self) -> dict[str, list[str]] | None:
+        """The recorder's device choice (role -> stream keys; attribute
+        ``device_choice_json``), None in files recorded before it existed or imported."""
+        raw = self.file.attrs.get("device_choice_json")
+        if raw is None:
+            return None
+        try:
+            choice = json.loads(_str(raw))
+        except ValueError:
+            return None
+        if not isinstance(choice, dict):
+            return None
+        return {str(k): [str(x) for x in v] for k, v in choice.items() if isinstance(v, list)}
+
+    def use_devices(self, picks: dict[str, str]) -> None:
+        """Pick the stream of a role by hand (role -> stream key, e.g. from
+        ``gaitlab analyze --device emg=EMG_2``); it overrides the stored choice."""
+        for role, key in picks.items():
+            st = self.streams.get(key)
+            if st is None:
+                raise SessionFileError(f"{self.path}: --device {role}={key}: no stream '{key}'; "
+                                       f"the file has {', '.join(self.streams) or 'no streams'}")
+            if st.role != role:
+                raise SessionFileError(f"{self.path}: --device {role}={key}: '{key}' is a "
+                                       f"{st.role} stream, not {role}")
+        self._picks = dict(picks)
+
     def by_role(self, role: Role) -> list[RecordedStream]:
-        return [s for s in self.streams.values() if s.role == role]
+        """The streams that serve a role: the one picked by hand, else those of the stored
+        device choice, else all of that role. Never a guess: two that would serve the same
+        role and side (markers: two hosts) raise a one-line :class:`SessionFileError`
+        naming them and how to pick one."""
+        if role in self._picks:
+            return [self.streams[self._picks[role]]]
+        found = [s for s in self.streams.values() if s.role == role]
+        choice = self.device_choice()
+        stored = choice is not None and role in choice
+        if stored:
+            found = [s for s in found if s.key in choice[role]]  # type: ignore[index]
+            if role == "markers":
+                return found  # the lab's own event streams (device, console), chosen together
+        slots: dict[str, list[RecordedStream]] = {}
+        for s in found:
+            slots.setdefault(s.spec.hostname if role == "markers" else s.spec.side, []).append(s)
+        if role == "markers" and len(slots) > 1:
+            rivals = found
+        else:
+            rivals = next((g for g in slots.values() if len(g) > 1), [])
+        if len(rivals) > 1:
+            listed = "; ".join(f"{s.key} ('{s.spec.name}' on host {s.spec.hostname or '?'}, "
+                               f"source_id {s.spec.source_id or 'none'})" for s in rivals)
+            why = "the stored device choice lists" if stored else "no device choice stored for"
+            raise SessionFileError(
+                f"{self.path}: {len(rivals)} {role} streams and {why} one: {listed}; pick one with "
+                f"'gaitlab analyze --device {role}={rivals[0].key}' (or another key)")
+        return found
 
     def close(self) -> None:
         self.file.close()

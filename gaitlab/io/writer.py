@@ -309,6 +309,13 @@ class SessionWriter:
         self.streams[key] = sw
         return key, sw
 
+    def set_devices(self, choice_json: str, ignored_json: str) -> None:
+        """Store which stream serves each role (``device_choice_json``: role -> [stream
+        keys]; the analysis reads only these) and the streams seen but not recorded, with
+        the reason (``ignored_streams_json``)."""
+        self.file.attrs["device_choice_json"] = choice_json
+        self.file.attrs["ignored_streams_json"] = ignored_json
+
     def flush(self) -> None:
         """Flush the rows, then (a second flush) the ``flushed_samples`` marks that vouch
         for them: a flush that fails half-way (full disk, kill) never leaves a mark past

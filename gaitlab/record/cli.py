@@ -15,6 +15,7 @@ import click
 from gaitlab.athlete import load_profile
 from gaitlab.errors import GaitlabError
 from gaitlab.io.writer import repair_session
+from gaitlab.lab import load_lab
 from gaitlab.protocols import load_protocol, session_attrs
 from gaitlab.record.filters import StreamFilter
 from gaitlab.record.recorder import Recorder, StatusEvent
@@ -61,6 +62,11 @@ class StatusPrinter:
 @click.option("--name", "names", multiple=True, help="Record only streams with this name (repeatable).")
 @click.option("--source-id", "source_ids", multiple=True,
               help="Record only streams with this source_id (repeatable).")
+@click.option("--host", "hosts", multiple=True,
+              help="Record only streams from hosts matching this pattern (e.g. 'lab-pc-1', "
+                   "'treadmill-*'; repeatable).")
+@click.option("--lab", "lab_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Lab profile (.toml, from 'gaitlab lab init'): record exactly its devices.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("--protocol", default=None,
               help="Assessment protocol being run (built-in name or .toml): its name and the "
@@ -69,9 +75,14 @@ class StatusPrinter:
               help="Sides of the dynamometer trials in order (one letter = all trials), for "
                    "a recording without trial markers.")
 def record(out: Path, duration: float | None, athlete: str | None, types: tuple[str, ...],
-           names: tuple[str, ...], source_ids: tuple[str, ...], overwrite: bool,
-           protocol: str | None, strength_order: str | None) -> None:
-    """Record LSL streams into one crash-safe HDF5 session file."""
+           names: tuple[str, ...], source_ids: tuple[str, ...], hosts: tuple[str, ...],
+           lab_file: Path | None, overwrite: bool, protocol: str | None,
+           strength_order: str | None) -> None:
+    """Record LSL streams into one crash-safe HDF5 session file.
+
+    One device per role (EMG, pressure, dynamometer, ...): when two streams on the network
+    would serve one role, recording does not start; choose with --lab, --source-id, --name
+    or --host."""
     printer = StatusPrinter(sys.stderr if not sys.stdout.isatty() else sys.stdout)
     stop = threading.Event()
 
@@ -87,8 +98,9 @@ def record(out: Path, duration: float | None, athlete: str | None, types: tuple[
                 raise GaitlabError(f"--strength-order '{strength_order}': use L and R only, "
                                    "e.g. LRLRLR (or L for every trial)")
             session["strength_order"] = order
-        rec = Recorder(out, profile, StreamFilter(types, names, source_ids), printer,
-                       overwrite=overwrite, session=session)
+        lab = load_lab(lab_file) if lab_file is not None else None
+        rec = Recorder(out, profile, StreamFilter(types, names, source_ids, hosts=hosts), printer,
+                       overwrite=overwrite, session=session, lab=lab)
         old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             summary = rec.run(duration, stop)

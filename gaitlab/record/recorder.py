@@ -21,7 +21,16 @@ from pylsl.util import LostError
 from gaitlab.athlete import Profile
 from gaitlab.errors import RecordingError
 from gaitlab.io.writer import SessionWriter, check_output_path, header_from_xml
-from gaitlab.record.connector import Connector, ConnectorWarning, Offset, Opened
+from gaitlab.lab import DeviceChooser, LabProfile
+from gaitlab.record.connector import (
+    Connector,
+    ConnectorWarning,
+    Ignored,
+    Offset,
+    Opened,
+    Ready,
+    Refused,
+)
 from gaitlab.record.filters import StreamFilter
 from gaitlab.record.stream import StreamState
 
@@ -84,8 +93,11 @@ class Recorder:
                  overwrite: bool = False, flush_interval_s: float = 0.5,
                  offset_interval_s: float = 5.0, tick_s: float = 0.02,
                  session: dict[str, str] | None = None,
-                 montages: dict[str, dict[str, str]] | None = None):
+                 montages: dict[str, dict[str, str]] | None = None,
+                 lab: LabProfile | None = None, discover_s: float = 1.0):
         self.path = Path(out_path)
+        self.lab = lab
+        self.discover_s = discover_s
         self.session = dict(session or {})
         check_output_path(self.path, overwrite)
         self.athlete = athlete
@@ -106,6 +118,12 @@ class Recorder:
         self.warnings: list[str] = []
         self.writer: SessionWriter | None = None
         self._t0 = 0.0
+        f = self.filters
+        # streams the user named exactly are taken whatever else serves their role
+        self.chooser = DeviceChooser(lab, (*f.identities, *(f"sid:{x}" for x in f.source_ids)))
+        if f.identities or f.source_ids:
+            self.discover_s = 0.0  # only named streams can match: no two can compete
+        self._devices_dirty = False
 
     # --- public ---------------------------------------------------------------------
     def streams(self) -> list[StreamStats]:
@@ -137,13 +155,25 @@ class Recorder:
         the disk is full or the file cannot be written.
         """
         stop_event = stop_event or threading.Event()
-        self.writer = SessionWriter(self.path, self.athlete, overwrite=self.overwrite,
-                                    session=self.session)
-        self._t0 = time.monotonic()
         outbox: queue.Queue = queue.Queue()
-        connector = Connector(self.filters, outbox, offset_interval_s=self.offset_interval_s)
+        connector = Connector(self.filters, outbox, offset_interval_s=self.offset_interval_s,
+                              chooser=self.chooser, discover_s=self.discover_s)
         connector.start()
-        self._emit("info", f"recording {self.filters.describe()} into {self.path}")
+        try:
+            self._await_discovery(outbox, stop_event)
+            session = dict(self.session)
+            if self.lab is not None:
+                session["lab_name"] = self.lab.name
+                session["lab_profile_toml"] = self.lab.source_text
+            self.writer = SessionWriter(self.path, self.athlete, overwrite=self.overwrite,
+                                        session=session)
+        except BaseException:
+            connector.stop()
+            connector.join(timeout=5.0)
+            raise
+        self._t0 = time.monotonic()
+        what = f"lab profile {self.lab.path or self.lab.name}" if self.lab else self.filters.describe()
+        self._emit("info", f"recording {what} into {self.path}")
         next_flush = self._t0 + self.flush_interval_s
         next_status = self._t0 + 1.0
         error = ""
@@ -152,6 +182,7 @@ class Recorder:
                 now = time.monotonic()
                 done = stop_event.is_set() or (duration_s is not None and now - self._t0 >= duration_s)
                 self._drain(outbox, connector)
+                self._write_devices()
                 self._write_montages()
                 self._pull_all(connector)
                 if now >= next_flush or done:
@@ -232,6 +263,33 @@ class Recorder:
             # safe on disk; freeing these handles later crashes HDF5, so keep them.
             _UNCLOSABLE.append(self.writer)
 
+    def _await_discovery(self, outbox: queue.Queue, stop_event: threading.Event) -> None:
+        """Wait for the connector's look at the network; raise RecordingError (before any
+        file is made) when two streams would serve one role."""
+        end = time.monotonic() + self.discover_s + 10.0
+        early: list = []
+        while time.monotonic() < end and not stop_event.is_set():
+            try:
+                msg = outbox.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if isinstance(msg, Refused):
+                raise RecordingError(msg.text)
+            if isinstance(msg, Ready):
+                for m in early:
+                    outbox.put(m)
+                return
+            early.append(msg)
+        for m in early:
+            outbox.put(m)
+
+    def _write_devices(self) -> None:
+        if not self._devices_dirty or self.writer is None:
+            return
+        self._devices_dirty = False
+        keys = {ident: st.key for ident, st in self._by_identity.items()}
+        self.writer.set_devices(self.chooser.choice_json(keys), self.chooser.ignored_json())
+
     def _drain(self, outbox: queue.Queue, connector: Connector) -> None:
         while True:
             try:
@@ -246,6 +304,9 @@ class Recorder:
                     state.add_offset(msg.recorder_time, msg.offset)
             elif isinstance(msg, ConnectorWarning):
                 self._emit("warning", msg.text)
+            elif isinstance(msg, Ignored):
+                self._emit("warning", msg.reason)
+                self._devices_dirty = True
 
     def _adopt(self, msg: Opened) -> None:
         assert self.writer is not None
@@ -269,6 +330,7 @@ class Recorder:
             with self._lock:
                 self._states[key] = state
             self._by_identity[msg.identity] = state
+            self._devices_dirty = True
             self._emit("info", f"recording stream '{header.name}' ({header.type}, "
                        f"{header.channel_count} ch @ {header.nominal_srate:g} Hz) as /streams/{key}")
         else:
