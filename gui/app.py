@@ -9,20 +9,24 @@ from pathlib import Path
 from PySide6 import QtWidgets
 
 from gaitlab.gui.console import SessionConsole
+from gaitlab.lab import LabProfile
 from gaitlab.live import LabMonitor
 
 
-def open_console(monitor: LabMonitor, out_dir: str | Path = ".") -> SessionConsole:
-    """The console, shown at the size and place it was left in (QSettings), else 1400×900."""
-    win = SessionConsole(monitor, out_dir)
+def open_console(monitor: LabMonitor, out_dir: str | Path = ".", lab: LabProfile | None = None,
+                 prefer: tuple[str, ...] = ()) -> SessionConsole:
+    """The console, shown at the size and place it was left in (QSettings), else 1400×900.
+    ``prefer``: identities of devices the app started itself (its simulated lab), recorded
+    for their role before any other candidate."""
+    win = SessionConsole(monitor, out_dir, lab=lab, prefer=prefer)
     win.show()
     return win
 
 
-def run_app(out_dir: str = ".") -> int:
+def run_app(out_dir: str = ".", lab: LabProfile | None = None, prefer: tuple[str, ...] = ()) -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
     with LabMonitor() as monitor:
-        win = open_console(monitor, out_dir)
+        win = open_console(monitor, out_dir, lab, prefer)
         rc = app.exec()
         del win
         gc.collect()  # the console's reference cycles go while Qt is still up (see run_view)

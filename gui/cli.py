@@ -24,6 +24,8 @@ def has_display() -> bool:
 @click.option("--simulate", is_flag=True, help="Also start the virtual athlete on LSL.")
 @click.option("--protocol", default="assessment", show_default=True,
               help="Protocol of the simulated session (with --simulate).")
+@click.option("--lab", "lab_file", type=click.Path(dir_okay=False), default=None,
+              help="Lab profile (.toml, from 'gaitlab lab init' or the console): record only its devices.")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Folder for session files.")
 @click.option("--compare", "compare", is_flag=True,
@@ -35,7 +37,8 @@ def has_display() -> bool:
               help="Registry file (default: $GAITLAB_HOME/registry.sqlite or ~/.local/share/gaitlab/).")
 @click.argument("files", nargs=-1, type=click.Path())
 @click.pass_context
-def gui(ctx: click.Context, simulate: bool, protocol: str, out_dir: str, compare: bool,
+def gui(ctx: click.Context, simulate: bool, protocol: str, lab_file: str | None, out_dir: str,
+        compare: bool,
         athletes: bool, athlete_id: str | None, db: str | None, files: tuple[str, ...]) -> None:
     if files and not compare:
         raise click.UsageError("session FILES are for --compare")
@@ -70,7 +73,9 @@ def gui(ctx: click.Context, simulate: bool, protocol: str, out_dir: str, compare
                                    "for the headless simulated lab")
 
     from gaitlab.gui.app import run_app
+    from gaitlab.lab import load_lab
 
+    lab = load_lab(lab_file) if lab_file else None
     sim = None
     if simulate:
         from gaitlab.athlete import load_profile
@@ -80,7 +85,8 @@ def gui(ctx: click.Context, simulate: bool, protocol: str, out_dir: str, compare
         sim = start_sim(load_profile("default"), load_protocol(protocol),
                         instance=f"gui-{uuid.uuid4().hex[:8]}", run_duration_s=600.0)
     try:
-        raise SystemExit(run_app(out_dir))
+        ours = tuple(f"sid:{x}" for x in sim.source_ids.values()) if sim is not None else ()
+        raise SystemExit(run_app(out_dir, lab, ours))
     finally:
         if sim is not None:
             sim.stop()

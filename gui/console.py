@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import socket
 import threading
 import time
 import uuid
@@ -26,6 +27,7 @@ from gaitlab.gui.latency import PaintClock, TimedPlotWidget, overlay_text
 from gaitlab.gui.montage import MontageDialog
 from gaitlab.gui.strength_box import StrengthBox
 from gaitlab.gui.traces import nice_limit
+from gaitlab.lab import Device, LabProfile, choose_panel, lab_toml, load_lab, rivals_error
 from gaitlab.live import LabMonitor, decimate_minmax
 from gaitlab.live.feedback import Targets
 from gaitlab.record.filters import StreamFilter, identity_of
@@ -35,7 +37,8 @@ STATUS_COLOUR = {"ok": "#2a2", "stale": "#d90", "lost": "#d22"}
 VISITS = ("baseline", "reassessment", "discharge")
 PHASES = ("acute", "subacute", "strengthening", "return to run")
 COLUMNS = ("name", "role", "rate (meas/nom Hz)", "gaps", "dropped", "offset ms", "last seen s",
-           "status")
+           "status", "host", "source_id", "device")
+DEVICE_COLOUR = {"recorded": "#c8f0c8", "choose one": "#ffb0b0", "not recorded": "#dddddd"}
 PRESSURE_HOLD_S = 0.3  # heat map: per-sensor max over this span, so contacts stay visible
 MARKER_KEYS = {"F1": "IC L", "F2": "IC R", "F3": "note"}
 DEFAULT_SIZE = (1400, 900)  # first start; afterwards the size and place it was left in
@@ -47,8 +50,12 @@ FEEDBACK_PERIOD_S = 0.03  # athlete window refresh
 
 
 class SessionConsole(QtWidgets.QMainWindow):
-    def __init__(self, monitor: LabMonitor, out_dir: str | Path = ".", redraw_ms: int = REDRAW_MS):
+    def __init__(self, monitor: LabMonitor, out_dir: str | Path = ".", redraw_ms: int = REDRAW_MS,
+                 lab: LabProfile | None = None, prefer: tuple[str, ...] = ()):
         super().__init__()
+        self.prefer = set(prefer)  # identities of devices this app started (its simulated lab)
+        self.lab = lab  # the lab profile: record only its devices (else one per role, picked here)
+        self.device_picks: dict[tuple[str, str], str] = {}  # slot -> identity ("use this device")
         self.setWindowTitle("gaitlab — session console")
         self.monitor = monitor
         self.out_dir = Path(out_dir)
@@ -329,8 +336,57 @@ class SessionConsole(QtWidgets.QMainWindow):
         else:
             self.stop_record()
 
+    def devices(self) -> tuple[list[Device], list[list[Device]]]:
+        """The streams of the panel as devices: (those to record, rivals still to choose from)."""
+        seen = []
+        own = identity_of(self.marker_outlet.get_info())  # recorded always, beside the devices
+        for key in self.monitor.keys():
+            spec = self.monitor.spec(key) if key != own else None
+            if spec is not None:
+                seen.append(Device(key, spec.name, spec.type, spec.role, spec.hostname,
+                                   spec.source_id, spec.side, spec.channel_count))
+        picks = {d.slot: d.identity for d in seen if d.identity in self.prefer}
+        return choose_panel(seen, self.lab, {**picks, **self.device_picks})
+
+    def use_device(self, key: str) -> None:
+        """Record this stream for its role (and side) instead of any other candidate."""
+        spec = self.monitor.spec(key)
+        if spec is not None:
+            self.device_picks[Device(key, spec.name, spec.type, spec.role, spec.hostname,
+                                     spec.source_id, spec.side).slot] = key
+
+    def save_lab(self, path: str | Path, name: str = "") -> Path:
+        """Write the chosen devices as a lab profile ("use these devices") and use it."""
+        chosen, open_ = self.devices()
+        if open_:
+            raise GaitlabError(rivals_error(open_[0], self.lab) + "; or right-click the row "
+                               "to use it")
+        text = lab_toml(name or socket.gethostname(), chosen)
+        p = Path(path)
+        try:
+            p.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise GaitlabError(f"{p}: cannot write the lab profile ({exc.strerror})") from None
+        self.lab = load_lab(p)
+        return p
+
+    def _save_lab_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save these devices as the lab profile",
+                                                        str(self.out_dir / "lab.toml"), "TOML (*.toml)")
+        if path:
+            try:
+                self.say(f"lab profile saved: {self.save_lab(path)}")
+            except GaitlabError as exc:
+                self.say(str(exc))
+
     def start_record(self, path: Path | None = None) -> None:
-        panel = tuple(self.monitor.keys())
+        chosen, open_ = self.devices()
+        if open_:
+            self.rec_label.setText("not recording: " + rivals_error(open_[0], self.lab) +
+                                   "; or right-click a row: 'Use this device'")
+            self.rec_label.setStyleSheet("color:#b00000;")
+            return
+        panel = tuple(d.identity for d in chosen)
         if not panel:
             self.rec_label.setText("no streams in the panel: switch the devices on (docs/drivers.md), "
                                    "wait for their rows, then press Record")
@@ -344,7 +400,7 @@ class SessionConsole(QtWidgets.QMainWindow):
             own = identity_of(self.marker_outlet.get_info())
             rec = Recorder(self.record_path, prof, StreamFilter(identities=(*panel, own)), session={
                 "visit": self.visit.currentText(), "rehab_phase": self.phase.currentText()},
-                montages=self.montages)
+                montages=self.montages, lab=self.lab)
         except GaitlabError as exc:
             self.rec_label.setText(str(exc))
             self.rec_label.setStyleSheet("color:#b00000;")
@@ -402,6 +458,9 @@ class SessionConsole(QtWidgets.QMainWindow):
         from gaitlab.live.monitor import ROLES
         for r in ROLES:
             menu.addAction(r, lambda r=r: self._set_role(key, r))
+        menu.addSeparator()
+        menu.addAction("Use this device", lambda: self.use_device(key))
+        menu.addAction("Use these devices (save lab profile)…", self._save_lab_dialog)
         menu.addSeparator()
         act = menu.addAction("Montage…", lambda: self.open_montage(key))
         act.setEnabled(key in self.monitor.keys("emg"))
@@ -477,12 +536,19 @@ class SessionConsole(QtWidgets.QMainWindow):
 
     def _draw_table(self) -> None:
         hs = self.monitor.health()
+        chosen, open_ = self.devices()
+        recorded = {d.identity for d in chosen}
+        rival = {d.identity for g in open_ for d in g}
         self.table.setRowCount(len(hs))
         for i, h in enumerate(hs):
             rate = f"{h.measured_srate:.0f}/{h.nominal_srate:g}" if h.nominal_srate else "irregular"
+            spec = self.monitor.spec(h.key)
+            device = "recorded" if h.key in recorded else "choose one" if h.key in rival \
+                else "not recorded"
             vals = (h.name, h.role, rate, str(h.gaps), str(h.dropped),
                     f"{1000 * h.clock_offset_s:.2f}" if np.isfinite(h.clock_offset_s) else "—",
-                    f"{max(0.0, h.since_last_s):.1f}", h.status)
+                    f"{max(0.0, h.since_last_s):.1f}", h.status,
+                    spec.hostname if spec else "", spec.source_id if spec else "", device)
             for j, v in enumerate(vals):
                 it = self.table.item(i, j)
                 if it is None:
@@ -492,6 +558,7 @@ class SessionConsole(QtWidgets.QMainWindow):
                 if j == 0:
                     it.setData(QtCore.Qt.ItemDataRole.UserRole, h.key)
             self.table.item(i, 7).setBackground(QtGui.QColor(STATUS_COLOUR[h.status]))
+            self.table.item(i, 10).setBackground(QtGui.QColor(DEVICE_COLOUR[device]))
 
     def _draw_emg(self) -> None:
         if not self.emg_plot.isVisible():  # hidden tab: nothing is painted, so nothing to draw

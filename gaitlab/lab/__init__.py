@@ -9,6 +9,7 @@ from gaitlab.lab.profile import (
     DeviceRule,
     Ignored,
     LabProfile,
+    choose_panel,
     device_from_xml,
     lab_toml,
     load_lab,
@@ -17,5 +18,5 @@ from gaitlab.lab.profile import (
     rivals_error,
 )
 
-__all__ = ["ROLES", "Device", "DeviceChooser", "DeviceRule", "Ignored", "LabProfile",
+__all__ = ["ROLES", "Device", "DeviceChooser", "DeviceRule", "Ignored", "LabProfile", "choose_panel",
            "device_from_xml", "lab_toml", "load_lab", "parse_lab", "rivals", "rivals_error"]

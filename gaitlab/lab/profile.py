@@ -366,3 +366,29 @@ class DeviceChooser:
     def ignored_json(self) -> str:
         return json.dumps([{**ig.device.as_dict(), "reason": ig.reason}
                            for ig in self.ignored.values()])
+
+
+def choose_panel(devices: list[Device], lab: LabProfile | None = None,
+                 picks: dict[tuple[str, str], str] | None = None
+                 ) -> tuple[list[Device], list[list[Device]]]:
+    """The console's choice among the streams on the network: (devices to record, groups of
+    rivals still to be resolved). With a lab profile, its devices; without, one stream per
+    slot. ``picks`` (slot -> identity, the clinician's "use this device") settles a slot."""
+    picks = picks or {}
+    pool = [d for d in devices if lab is None or lab.rule_for(d) is not None]
+    groups: dict[object, list[Device]] = {}
+    for d in pool:
+        key = ("rule", lab.rule_for(d)) if lab is not None else d.slot
+        groups.setdefault(key, []).append(d)
+    chosen: list[Device] = []
+    open_: list[list[Device]] = []
+    for g in groups.values():
+        if len(g) == 1:
+            chosen.append(g[0])
+            continue
+        pick = next((d for d in g if picks.get(d.slot) == d.identity), None)
+        if pick is not None:
+            chosen.append(pick)
+        else:
+            open_.append(g)
+    return chosen, open_

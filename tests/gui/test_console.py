@@ -15,7 +15,8 @@ from PySide6.QtTest import QTest
 
 from gaitlab.athlete import load_profile
 from gaitlab.drivers.virtual.sim import start_sim
-from gaitlab.gui.console import SessionConsole
+from gaitlab.errors import GaitlabError
+from gaitlab.gui.console import COLUMNS, SessionConsole
 from gaitlab.gui.feedback import WIDTH_COLOUR
 from gaitlab.io.session import open_session
 from gaitlab.live import LabMonitor
@@ -213,4 +214,55 @@ def test_an_unexpected_recorder_error_is_one_line_and_not_analysed(qtbot, tmp_pa
         assert "saved" not in text and "record again" in text
         assert win.summary.toPlainText() == "" and win.tabs.currentWidget() is not win.summary
         assert win.rec_button.isEnabled()
+        win.close()
+
+
+def test_console_flags_a_second_device_and_records_only_the_chosen_one(qtbot, tmp_path, uid,
+                                                                       lsl_publisher) -> None:
+    """Two EMG streams of one name (two rooms on one network): the panel shows host and
+    source_id and flags both, Record refuses until one is chosen, then records only that
+    one; "use these devices" writes a lab profile with it."""
+    from gaitlab.lab import load_lab
+
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope,
+                             str(tmp_path / "settings"))
+    ours, theirs = f"room1-{uid}", f"room2-{uid}"
+    for sid in (ours, theirs):
+        lsl_publisher([{"name": f"EMG-{uid}", "type": "EMG", "source_id": sid, "channels": 2,
+                        "srate": 500.0, "labels": ["GMED_L", "GMED_R"], "units": ["V", "V"]}])
+    with LabMonitor(StreamFilter(source_ids=(ours, theirs))) as mon:
+        win = SessionConsole(mon, tmp_path)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.table.rowCount() == 2, timeout=10000)
+        qtbot.wait(400)  # a table redraw
+
+        def column(name: str) -> list[str]:
+            j = COLUMNS.index(name)
+            return sorted(win.table.item(i, j).text() for i in range(win.table.rowCount()))
+
+        assert column("source_id") == sorted([ours, theirs])
+        assert all(h for h in column("host")) and column("device") == ["choose one"] * 2
+        win.start_record(tmp_path / "refused.h5")
+        assert "2 streams would serve one EMG role" in win.rec_label.text()
+        assert win.rec_button.text() == "Record" and not (tmp_path / "refused.h5").exists()
+        with pytest.raises(GaitlabError):
+            win.save_lab(tmp_path / "lab.toml")
+        win.use_device(f"sid:{ours}")
+        qtbot.wait(400)
+        rows = {win.table.item(i, COLUMNS.index("source_id")).text():
+                win.table.item(i, COLUMNS.index("device")).text() for i in range(2)}
+        assert rows == {ours: "recorded", theirs: "not recorded"}
+        lab = win.save_lab(tmp_path / "lab.toml")
+        assert [r.source_id for r in load_lab(lab).devices] == [ours]
+        out = tmp_path / "chosen.h5"
+        win.start_record(out)
+        qtbot.wait(2500)
+        win.stop_record()
+        qtbot.waitUntil(lambda: win.rec_button.text() == "Record", timeout=15000)
+        with open_session(out) as s:
+            sids = sorted(st.spec.source_id for st in s.streams.values())
+            assert theirs not in sids and ours in sids  # and the console's own markers
+            assert s.attrs["lab_name"]
         win.close()
