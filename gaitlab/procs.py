@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 PR_SET_PDEATHSIG = 1
-GRACE_S = 1.0  # after the parent died: time for a clean stop before os._exit
+GRACE_S = 0.5  # after the parent died: time for a clean stop before os._exit
 ORPHAN_EXIT_CODE = 75  # a child that ended because its parent was gone
 
 
@@ -71,6 +71,17 @@ def set_pdeathsig(sig: int = signal.SIGTERM) -> bool:
     return fn is not None and fn(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
 
 
+def orphaned(token: ParentToken | None) -> bool:
+    """Whether the parent that started this process is gone (its direct child only)."""
+    return token is not None and token.direct and os.getppid() != token.pid
+
+
+def exit_if_orphaned(token: ParentToken | None) -> None:
+    """For a SIGTERM handler: the parent-death signal needs no clean stop, end at once."""
+    if orphaned(token):
+        os._exit(ORPHAN_EXIT_CODE)
+
+
 def guard_child(token: ParentToken | None = None, on_parent_death: Callable[[], None] | None = None,
                 grace_s: float = GRACE_S, sig: int = signal.SIGTERM) -> None:
     """Make this (child) process end when its parent dies. Call first in the child.
@@ -80,7 +91,7 @@ def guard_child(token: ParentToken | None = None, on_parent_death: Callable[[], 
     is still there. ``sig`` is the parent-death signal (Linux); its handler, if any, should
     stop the process the same way."""
     if token is not None and token.main_thread and set_pdeathsig(sig):
-        if token.direct and os.getppid() != token.pid:  # the parent died before the prctl
+        if orphaned(token):  # the parent died before the prctl
             os._exit(ORPHAN_EXIT_CODE)
     parent = mp.parent_process()
     if parent is None or parent.sentinel is None:
