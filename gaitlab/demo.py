@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -82,6 +83,7 @@ def demo(out: Path | None, athlete: str | None, protocol: str, run_duration: flo
     th = threading.Thread(target=record, name="recorder", daemon=True)
     th.start()
     sim = None
+    old = signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM: like Ctrl-C
     try:
         sim = start_sim(profile, proto, seed=seed, instance=instance, devices=devices,
                         run_duration_s=run_duration)
@@ -93,6 +95,7 @@ def demo(out: Path | None, athlete: str | None, protocol: str, run_duration: flo
         say("\ninterrupted: stopping the simulated lab and closing the session file")
         raise SystemExit(130) from None
     finally:
+        signal.signal(signal.SIGTERM, old)
         if sim is not None:
             sim.stop()
         stop.set()

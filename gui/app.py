@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6 import QtWidgets
 
 from gaitlab.gui.console import SessionConsole
+from gaitlab.gui.signals import quit_on_signals
 from gaitlab.lab import LabProfile
 from gaitlab.live import LabMonitor
 
@@ -27,7 +28,8 @@ def run_app(out_dir: str = ".", lab: LabProfile | None = None, prefer: tuple[str
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
     with LabMonitor() as monitor:
         win = open_console(monitor, out_dir, lab, prefer)
-        rc = app.exec()
+        with quit_on_signals(app):  # SIGINT/SIGTERM: close the console (ends a recording), quit
+            rc = app.exec()
         del win
         gc.collect()  # the console's reference cycles go while Qt is still up (see run_view)
         return rc

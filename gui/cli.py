@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import uuid
 from pathlib import Path
@@ -77,19 +78,26 @@ def gui(ctx: click.Context, simulate: bool, protocol: str, lab_file: str | None,
 
     lab = load_lab(lab_file) if lab_file else None
     sim = None
-    if simulate:
-        from gaitlab.athlete import load_profile
-        from gaitlab.drivers.virtual.sim import start_sim
-        from gaitlab.protocols import load_protocol
-
-        sim = start_sim(load_profile("default"), load_protocol(protocol),
-                        instance=f"gui-{uuid.uuid4().hex[:8]}", run_duration_s=600.0)
+    # SIGTERM before the window is up acts like Ctrl-C (then run_app's own handlers take over)
+    old = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
+        if simulate:
+            from gaitlab.athlete import load_profile
+            from gaitlab.drivers.virtual.sim import start_sim
+            from gaitlab.protocols import load_protocol
+
+            sim = start_sim(load_profile("default"), load_protocol(protocol),
+                            instance=f"gui-{uuid.uuid4().hex[:8]}", run_duration_s=600.0)
         ours = tuple(f"sid:{x}" for x in sim.source_ids.values()) if sim is not None else ()
-        raise SystemExit(run_app(out_dir, lab, ours))
+        rc = run_app(out_dir, lab, ours)
+    except KeyboardInterrupt:
+        click.echo("gaitlab gui: stopped", err=True)
+        rc = 0
     finally:
+        signal.signal(signal.SIGTERM, old)
         if sim is not None:
-            sim.stop()
+            sim.stop()  # the devices also stop by themselves if this process dies (gaitlab.procs)
+    raise SystemExit(rc)
 
 
 def run_view(files: tuple[str, ...], athlete_id: str | None, db: str | None, athletes: bool) -> int:
@@ -111,7 +119,10 @@ def run_view(files: tuple[str, ...], athlete_id: str | None, db: str | None, ath
             view.load_files(list(files), by_date=True)
         win = view
     win.show()
-    rc = app.exec()
+    from gaitlab.gui.signals import quit_on_signals
+
+    with quit_on_signals(app):
+        rc = app.exec()
     win.setAttribute(QtCore.Qt.WidgetAttribute.WA_QuitOnClose, False)  # the loop has ended
     win.close()
     del win  # before the QApplication goes: otherwise pyqtgraph items can crash the exit

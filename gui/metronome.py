@@ -23,6 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from gaitlab.procs import popen_kwargs
+
 FS = 48000
 CLICK_S = 0.012  # tone burst length
 CLICK_HZ = 1800.0
@@ -179,7 +181,8 @@ class Metronome:
             return False
         try:
             self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                         **popen_kwargs())  # dies with the app (gaitlab.procs)
         except OSError as exc:
             self.error = f"cannot start {self.command[0]}: {exc.strerror}"
             return False

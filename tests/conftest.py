@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,3 +54,75 @@ def lsl_publisher() -> Iterator:
     yield start
     for p in started:
         p.kill()
+
+
+class ProcTree:
+    """Parent processes started by a test, and every process below them (Linux /proc).
+
+    ``start(argv)`` starts a parent; ``descendants(pid)`` lists the live processes under
+    it; ``wait_gone(pids, bound)`` polls until none is running (a zombie counts as gone:
+    it has exited) and returns the time it took, or None past ``bound``. At teardown every
+    parent and every process ever seen below one is SIGKILLed, whatever the test did."""
+
+    def __init__(self) -> None:
+        self.parents: list[subprocess.Popen] = []
+        self.seen: set[int] = set()
+
+    def start(self, argv: list[str], **kw) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+        p = subprocess.Popen(argv, **kw)
+        self.parents.append(p)
+        return p
+
+    @staticmethod
+    def running(pid: int) -> bool:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+    def descendants(self, pid: int) -> list[int]:
+        out: list[int] = []
+        todo = [pid]
+        while todo:
+            p = todo.pop()
+            for task in Path(f"/proc/{p}/task").glob("*"):
+                try:
+                    kids = [int(k) for k in (task / "children").read_text().split()]
+                except OSError:
+                    continue
+                out += kids
+                todo += kids
+        live = sorted({k for k in out if self.running(k)})
+        self.seen.update(live)
+        return live
+
+    def wait_gone(self, pids: list[int], bound: float) -> float | None:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < bound:
+            if not any(self.running(p) for p in pids):
+                return time.monotonic() - t0
+            time.sleep(0.01)
+        return None
+
+    def kill_all(self) -> None:
+        for p in self.parents:
+            if p.poll() is None:
+                p.kill()
+            p.wait(timeout=10)
+        for pid in self.seen:
+            if self.running(pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+
+@pytest.fixture
+def proc_tree() -> Iterator[ProcTree]:
+    """Real parent processes whose children must die with them; nothing outlives the test."""
+    tree = ProcTree()
+    try:
+        yield tree
+    finally:
+        tree.kill_all()

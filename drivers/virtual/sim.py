@@ -24,6 +24,7 @@ from gaitlab.drivers.virtual.model import SessionModel, build_session
 from gaitlab.drivers.virtual.outlets import DEVICES, source_id, stream_device
 from gaitlab.drivers.virtual.truth import write_truth
 from gaitlab.errors import GaitlabError
+from gaitlab.procs import ParentToken, exit_if_orphaned, guard_child, parent_token
 from gaitlab.protocols import Protocol
 
 READY_TIMEOUT_S = 60.0
@@ -31,10 +32,18 @@ READY_TIMEOUT_S = 60.0
 
 def _child_main(device: str, profile: Profile, protocol: Protocol, seed: int,
                 run_duration_s: float | None, max_duration_s: float | None, instance: str,
-                t0: Synchronized, ready: Event, stop: Event, linger_s: float) -> None:
-    """Entry point of a device process (module level so the spawn context can import it)."""
+                t0: Synchronized, ready: Event, stop: Event, linger_s: float,
+                parent: ParentToken | None = None) -> None:
+    """Entry point of a device process (module level so the spawn context can import it).
+    It stops when the parent dies, however it dies (SIGTERM from the kernel, or the
+    parent's pipe closing: gaitlab.procs)."""
+    def on_sigterm(*_: object) -> None:  # the parent's stop(), or the parent's death
+        stop.set()
+        exit_if_orphaned(parent)  # the parent is gone: no one waits for a clean stop
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, on_sigterm)
+    guard_child(parent, on_parent_death=stop.set)
     try:
         model = build_session(profile, protocol, seed, run_duration_s, max_duration_s)
         stream_device(model, device, instance, lambda: t0.value, stop.is_set, ready.set,
@@ -144,7 +153,7 @@ def start_sim(profile: Profile, protocol: Protocol, seed: int = 0, instance: str
         procs[d] = ctx.Process(
             target=_child_main, name=f"gaitlab-sim-{d}", daemon=True,
             args=(d, profile, protocol, seed, run_duration_s, max_duration_s, instance, t0,
-                  readies[d], stop, linger_s),
+                  readies[d], stop, linger_s, parent_token()),
         )
         procs[d].start()
     ids = {d: source_id(profile.athlete.id, d, instance) for d in devs}

@@ -30,6 +30,7 @@ from gaitlab.analysis.pressure import Contacts, Frames, contacts_from_blocks, un
 from gaitlab.errors import GaitlabError, StreamFormatError
 from gaitlab.io.session import RecordedStream, Session, open_session
 from gaitlab.memory import reuse_freed_memory
+from gaitlab.procs import guard_child, parent_token
 
 METRICS_SCHEMA = "gaitlab.metrics/1"
 SIDE_CODE = {"L": G.LEFT, "R": G.RIGHT}
@@ -188,7 +189,7 @@ def _pressure_contacts(path: Path, st: RecordedStream, t: np.ndarray,
     queued: deque[tuple[int, Future[Contacts]]] = deque()
     lo, hi = 0, len(pieces) - 1
     broken = False
-    with ProcessPoolExecutor(1, mp_context=mp.get_context(method)) as ex:
+    with worker_pool(method) as ex:
         while lo <= hi or queued:
             if lo > hi and len(queued) == 2 and queued[1][1].cancel():  # not started: do it here
                 i, _ = queued.pop()
@@ -207,6 +208,14 @@ def _pressure_contacts(path: Path, st: RecordedStream, t: np.ndarray,
                 done[lo] = here(*pieces[lo])
                 lo += 1
     return Contacts.concat([done[i] for i in range(len(pieces))])
+
+
+def worker_pool(method: str) -> ProcessPoolExecutor:
+    """One analysis worker process, started with ``method``; it dies with this process
+    (gaitlab.procs: a fork server's child gets the parent-death signal from the server, which
+    itself exits when this process goes, and watches this process's pipe)."""
+    return ProcessPoolExecutor(1, mp_context=mp.get_context(method), initializer=guard_child,
+                               initargs=(parent_token(direct=method != "forkserver"),))
 
 
 def _pieces(read: Callable[[int, int], Frames], n: int, dur: float, p: AnalysisParams
