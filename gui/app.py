@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 from pathlib import Path
 
@@ -25,5 +24,4 @@ def run_app(out_dir: str = ".") -> int:
         win = open_console(monitor, out_dir)
         rc = app.exec()
         del win
-        gc.collect()  # the console's reference cycles go while Qt is still up (see run_view)
         return rc
