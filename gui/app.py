@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 from pathlib import Path
 
@@ -31,5 +30,4 @@ def run_app(out_dir: str = ".", lab: LabProfile | None = None, prefer: tuple[str
         with quit_on_signals(app):  # SIGINT/SIGTERM: close the console (ends a recording), quit
             rc = app.exec()
         del win
-        gc.collect()  # the console's reference cycles go while Qt is still up (see run_view)
         return rc

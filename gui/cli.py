@@ -125,5 +125,4 @@ def run_view(files: tuple[str, ...], athlete_id: str | None, db: str | None, ath
         rc = app.exec()
     win.setAttribute(QtCore.Qt.WidgetAttribute.WA_QuitOnClose, False)  # the loop has ended
     win.close()
-    del win  # before the QApplication goes: otherwise pyqtgraph items can crash the exit
     return rc

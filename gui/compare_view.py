@@ -4,15 +4,14 @@ A table of every compared metric (value per visit, change, minimal detectable ch
 its source, verdict coloured, direction of improvement, trend) and pyqtgraph plots (EMG
 ensembles over the gait cycle, step widths, strength per side and LSI). Everything shown
 is computed by the core (:func:`gaitlab.report.data.gather`, :mod:`gaitlab.compare.present`);
-loading runs in a background thread so the window never blocks.
+loading runs on the thread pool (:class:`gaitlab.gui.threads.Background`) so the window
+never blocks; the result comes back to the GUI thread as plain data.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,48 +19,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gaitlab.compare import present as P
 from gaitlab.errors import GaitlabError
+from gaitlab.gui.threads import Background, collect_on_gui_thread
 from gaitlab.report.data import ReportData
 
 VERDICT_COLOUR = {"improved": "#bfe8bf", "worse": "#f4c2c2", "within": "#e6e6e6",
                   "changed": "#f9e2ad", "no_mdc": "#d6e3f5", "missing": "#ffffff"}
 WIDTH_BAND_CM = (5.0, 12.0)  # the biofeedback window's default step-width target
 LSI_PASS = 90.0
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as the one line a clinician sees (bad input is a GaitlabError already)."""
-    if isinstance(exc, GaitlabError):
-        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    text = (str(exc).splitlines() or [""])[0]
-    return f"unexpected {type(exc).__name__}: {text}"
-
-
-class Background(QtCore.QObject):
-    """Run ``fn`` in a daemon thread; ``done(result)`` or ``failed(one line)`` arrive in the
-    GUI thread (queued signals)."""
-
-    done = QtCore.Signal(object)
-    failed = QtCore.Signal(str)
-
-    def __init__(self, fn: Callable[[], Any], name: str = "gaitlab-gui-task"):
-        super().__init__()
-        self.fn = fn
-        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def start(self) -> Background:
-        self.thread.start()
-        return self
-
-    def running(self) -> bool:
-        return self.thread.is_alive()
-
-    def _run(self) -> None:
-        try:
-            result = self.fn()
-        except Exception as exc:  # the UI boundary: one line, never a traceback
-            self.failed.emit(one_line(exc))
-            return
-        self.done.emit(result)
 
 
 def visit_colours(n: int) -> list[QtGui.QColor]:
@@ -97,6 +61,7 @@ class CompareView(QtWidgets.QMainWindow):
     def __init__(self, data: ReportData | None = None, width_band_cm: tuple[float, float] = WIDTH_BAND_CM,
                  parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
+        collect_on_gui_thread()
         self.setWindowTitle("gaitlab — comparison of visits")
         self.width_band_cm = width_band_cm
         self.data: ReportData | None = None

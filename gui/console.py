@@ -1,5 +1,6 @@
 """The clinician's session console (QMainWindow). Widgets only draw what the live core
-(:mod:`gaitlab.live`) computed; recording and analysis run in background threads."""
+(:mod:`gaitlab.live`) computed; recording runs in a plain thread whose result dict the redraw
+timer polls, the analysis on the thread pool (:class:`gaitlab.gui.threads.Background`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from gaitlab.gui.gait_view import GaitPanel
 from gaitlab.gui.latency import PaintClock, TimedPlotWidget, overlay_text
 from gaitlab.gui.montage import MontageDialog
 from gaitlab.gui.strength_box import StrengthBox
+from gaitlab.gui.threads import Background, collect_on_gui_thread
 from gaitlab.gui.traces import nice_limit
 from gaitlab.lab import Device, LabProfile, choose_panel, lab_toml, load_lab, rivals_error
 from gaitlab.live import LabMonitor, decimate_minmax
@@ -49,10 +51,27 @@ REDRAW_MS = 15
 FEEDBACK_PERIOD_S = 0.03  # athlete window refresh
 
 
+def _record_job(rec: Recorder, stop: threading.Event, result: dict, path: Path):  # type: ignore[no-untyped-def]
+    """The recording thread's body: writes only into ``result`` (polled by the GUI timer)."""
+
+    def run() -> None:
+        try:
+            result["summary"] = rec.run(stop_event=stop)
+        except GaitlabError as exc:
+            result["error"] = str(exc)
+        except Exception as exc:  # a bug or an HDF5 surprise: one line, never "saved"
+            first = (str(exc).splitlines() or [""])[0]
+            result["error"] = (f"recording failed ({type(exc).__name__}: {first}); {path} keeps what "
+                               "was flushed before ('gaitlab repair' finishes it); record again")
+
+    return run
+
+
 class SessionConsole(QtWidgets.QMainWindow):
     def __init__(self, monitor: LabMonitor, out_dir: str | Path = ".", redraw_ms: int = REDRAW_MS,
                  lab: LabProfile | None = None, prefer: tuple[str, ...] = ()):
         super().__init__()
+        collect_on_gui_thread()
         self.prefer = set(prefer)  # identities of devices this app started (its simulated lab)
         self.lab = lab  # the lab profile: record only its devices (else one per role, picked here)
         self.device_picks: dict[tuple[str, str], str] = {}  # slot -> identity ("use this device")
@@ -81,6 +100,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         self._rec_stop = threading.Event()
         self._rec_result: dict = {}
         self._ana_result: dict = {}
+        self._ana_task: Background | None = None
         self.record_path: Path | None = None
         self._build()
         self.feedback = BiofeedbackWindow(self.targets)
@@ -407,19 +427,9 @@ class SessionConsole(QtWidgets.QMainWindow):
             return
         self._rec_stop.clear()
         self._rec_result = {"t0": time.monotonic(), "streams": len(panel) + (own not in panel)}
-        path_ = self.record_path
-
-        def run() -> None:
-            try:
-                self._rec_result["summary"] = rec.run(stop_event=self._rec_stop)
-            except GaitlabError as exc:
-                self._rec_result["error"] = str(exc)
-            except Exception as exc:  # a bug or an HDF5 surprise: one line, never "saved"
-                first = (str(exc).splitlines() or [""])[0]
-                self._rec_result["error"] = (
-                    f"recording failed ({type(exc).__name__}: {first}); {path_} keeps what was "
-                    "flushed before ('gaitlab repair' finishes it); record again")
-
+        # the thread gets plain objects only (the recorder, its stop event, a result dict the
+        # GUI timer polls), never the window: it must not hold or drop a Qt object
+        run = _record_job(rec, self._rec_stop, self._rec_result, self.record_path)
         self._recorder = rec
         self._rec_thread = threading.Thread(target=run, name="gaitlab-gui-record", daemon=True)
         self._rec_thread.start()
@@ -436,15 +446,24 @@ class SessionConsole(QtWidgets.QMainWindow):
 
         path = self.record_path
 
-        def run() -> None:
+        def work() -> str:
             try:
-                self._ana_result["text"] = format_table(analyze_session(path))
+                return format_table(analyze_session(path))
             except GaitlabError as exc:
-                self._ana_result["text"] = f"analysis failed: {exc}"
+                return f"analysis failed: {exc}"
 
         self._ana_result = {}
-        threading.Thread(target=run, name="gaitlab-gui-analyze", daemon=True).start()
+        task = Background(work, "gaitlab-gui-analyze")
+        task.done.connect(self._analysed)
+        task.failed.connect(lambda text: self._analysed(f"analysis failed: {text}"))
+        self._ana_task = task.start()
         self.summary.setPlainText("analysing…")
+
+    def _analysed(self, text: str) -> None:
+        self._ana_result = {"text": text}
+        self._ana_task = None
+        if self._rec_thread is None:
+            self.summary.setPlainText(text)
 
     def _role_menu(self, pos: QtCore.QPoint) -> None:
         row = self.table.rowAt(pos.y())

@@ -3,8 +3,9 @@ volume), their session files; add an athlete, enrol in a program, import files, 
 compare visits, make the PDF report.
 
 The view reads the registry (SQLite, :mod:`gaitlab.registry`) through short-lived
-connections; imports and the report run in background threads, each with its own
-connection, so the window never blocks. Errors are one line in the status bar.
+connections; imports and the report run on the thread pool
+(:class:`gaitlab.gui.threads.Background`: plain data in, plain results back on the GUI
+thread), each with its own connection, so the window never blocks. Errors are one line in the status bar.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gaitlab.errors import GaitlabError
-from gaitlab.gui.compare_view import WIDTH_BAND_CM, Background, CompareView, one_line
+from gaitlab.gui.compare_view import WIDTH_BAND_CM, CompareView
 from gaitlab.gui.forms import add_save_row, spin_box, spin_value
+from gaitlab.gui.threads import Background, collect_on_gui_thread, one_line
 from gaitlab.protocols.program import DEFAULT_PROGRAM, program_week
 from gaitlab.registry.db import VISIT_KINDS, AthleteRow, VisitRow, default_db_path, open_registry
 
@@ -180,6 +182,7 @@ class RegistryView(QtWidgets.QMainWindow):
     def __init__(self, db: str | Path | None = None, width_band_cm: tuple[float, float] = WIDTH_BAND_CM,
                  parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
+        collect_on_gui_thread()
         self.db = Path(db) if db else default_db_path()
         self.width_band_cm = width_band_cm
         self.setWindowTitle(f"gaitlab — athletes ({self.db})")

@@ -6,16 +6,16 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import gc
-
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _collect_qt_garbage():
-    """Collect each test's windows (reference cycles through Qt signals and pyqtgraph items)
-    after pytest-qt has closed them, while the QApplication is alive: left for the
-    interpreter's exit, their destructors run after Qt has gone and can crash the process.
-    (Autouse: set up before qtbot, so torn down after it.)"""
+@pytest.fixture(scope="package", autouse=True)
+def _gui_thread_gc(qapp):
+    """The windows run Python's garbage collection on the GUI thread only
+    (:func:`gaitlab.gui.threads.collect_on_gui_thread`); once the GUI tests are done, the
+    rest of the suite gets the interpreter's automatic collection back."""
+    from gaitlab.gui.threads import collect_on_gui_thread, release_gc
+
+    collect_on_gui_thread()
     yield
-    gc.collect()
+    release_gc()
