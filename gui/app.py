@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6 import QtWidgets
 
 from gaitlab.gui.console import SessionConsole
+from gaitlab.gui.qt_libs import check_qt_platform
 from gaitlab.live import LabMonitor
 
 
@@ -20,6 +21,7 @@ def open_console(monitor: LabMonitor, out_dir: str | Path = ".") -> SessionConso
 
 
 def run_app(out_dir: str = ".") -> int:
+    check_qt_platform()  # one line naming the packages, before Qt's multi-line abort
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
     with LabMonitor() as monitor:
         win = open_console(monitor, out_dir)
