@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("gaitlab.demo:demo", "Simulated lab end to end: record, analyze, compare with truth."),
     "sim": ("gaitlab.drivers.virtual.cli:sim", "Run the virtual athlete: each device as an LSL stream."),
     "record": ("gaitlab.record.cli:record", "Record LSL streams into a crash-safe HDF5 session file."),
+    "doctor": ("gaitlab.doctor:doctor", "Check this machine: Qt, LSL, disk, write access, registry, strays."),
     "repair": ("gaitlab.record.cli:repair", "Copy an interrupted recording into a clean, finished file."),
     "analyze": ("gaitlab.analysis.cli:analyze", "Compute the clinical metrics of a session file."),
     "driver": ("gaitlab.drivers.cli:driver", "Bridge a lab device (Mark-10, load cell, Trigno) to LSL."),
