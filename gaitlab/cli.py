@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sim": ("gaitlab.drivers.virtual.cli:sim", "Run the virtual athlete: each device as an LSL stream."),
     "lab": ("gaitlab.lab.cli:lab", "Lab profile: which LSL devices belong to this lab."),
     "record": ("gaitlab.record.cli:record", "Record LSL streams into a crash-safe HDF5 session file."),
+    "doctor": ("gaitlab.doctor:doctor", "Check this machine: Qt, LSL, disk, write access, registry, strays."),
     "repair": ("gaitlab.record.cli:repair", "Copy an interrupted recording into a clean, finished file."),
     "analyze": ("gaitlab.analysis.cli:analyze", "Compute the clinical metrics of a session file."),
     "driver": ("gaitlab.drivers.cli:driver", "Bridge a lab device (Mark-10, load cell, Trigno) to LSL."),

@@ -21,12 +21,16 @@ Conventions (docs/streams.md has the full text):
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Literal
 
 from gaitlab.errors import StreamFormatError
+
+#: more channels than any lab device has (a 256 x 256 pressure mat): a larger count is garbage
+MAX_CHANNELS = 1 << 16
 
 Role = Literal[
     "emg", "pressure", "force_treadmill", "dynamometer", "markers", "imu", "belt_speed", "other"
@@ -193,11 +197,23 @@ def _text(node: ET.Element | None, tag: str, default: str = "") -> str:
 
 def _float(text: str, what: str, stream: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
+        value = math.nan
+    if not math.isfinite(value):  # "nan" / "inf" parse, but no rate, pitch or speed is one
         raise StreamFormatError(
-            f"stream '{stream}': {what} is '{text}', not a number; fix the source's metadata"
+            f"stream '{stream}': {what} is '{text[:40]}', not a finite number; fix the source's "
+            "metadata"
         ) from None
+    return value
+
+
+def _count(text: str, what: str, stream: str) -> int:
+    value = _float(text, what, stream)
+    if value != int(value) or not 0 <= value <= MAX_CHANNELS:
+        raise StreamFormatError(f"stream '{stream}': {what} is '{text[:40]}', not a whole number "
+                                f"from 0 to {MAX_CHANNELS}; fix the source's metadata")
+    return int(value)
 
 
 def classify(stype: str, channel_format: str, channels: tuple[Channel, ...]) -> Role:
@@ -240,9 +256,13 @@ def parse_info_xml(xml: str) -> StreamSpec:
         n_ch = int(_text(root, "channel_count", "0"))
     except ValueError:
         raise StreamFormatError(f"stream '{name}': channel_count is not an integer") from None
-    if n_ch < 1:
-        raise StreamFormatError(f"stream '{name}': channel_count must be at least 1")
+    if not 1 <= n_ch <= MAX_CHANNELS:
+        raise StreamFormatError(f"stream '{name}': channel_count {n_ch} is not between 1 and "
+                                f"{MAX_CHANNELS}; fix the source's metadata")
     srate = _float(_text(root, "nominal_srate", "0"), "nominal_srate", name)
+    if srate < 0:
+        raise StreamFormatError(f"stream '{name}': nominal_srate {srate:g} is negative; use 0 for "
+                                "an irregular stream")
     fmt = _text(root, "channel_format", "float32")
     desc = root.find("desc")
     chans: list[Channel] = []
@@ -266,8 +286,8 @@ def parse_info_xml(xml: str) -> StreamSpec:
                 f"stream '{name}': a Pressure stream needs desc/geometry/{{rows, cols, "
                 "row_pitch_mm, col_pitch_mm}}; add it to the source's metadata"
             )
-        rows = int(_float(_text(geo, "rows", "0"), "geometry/rows", name))
-        cols = int(_float(_text(geo, "cols", "0"), "geometry/cols", name))
+        rows = _count(_text(geo, "rows", "0"), "geometry/rows", name)
+        cols = _count(_text(geo, "cols", "0"), "geometry/cols", name)
         if rows * cols != n_ch:
             raise StreamFormatError(
                 f"stream '{name}': geometry {rows}x{cols} = {rows * cols} sensors but the "

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6 import QtWidgets
 
 from gaitlab.gui.console import SessionConsole
+from gaitlab.gui.qt_libs import check_qt_platform
 from gaitlab.gui.signals import quit_on_signals
 from gaitlab.lab import LabProfile
 from gaitlab.live import LabMonitor
@@ -24,6 +25,7 @@ def open_console(monitor: LabMonitor, out_dir: str | Path = ".", lab: LabProfile
 
 
 def run_app(out_dir: str = ".", lab: LabProfile | None = None, prefer: tuple[str, ...] = ()) -> int:
+    check_qt_platform()  # one line naming the packages, before Qt's multi-line abort
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv)
     with LabMonitor() as monitor:
         win = open_console(monitor, out_dir, lab, prefer)

@@ -50,6 +50,8 @@ def gui(ctx: click.Context, simulate: bool, protocol: str, lab_file: str | None,
     if (compare or athletes) and not has_display():
         raise click.ClickException("no display (DISPLAY/WAYLAND_DISPLAY unset): the views need a "
                                    "screen; use 'gaitlab compare' or 'gaitlab athletes' instead")
+    if has_display():
+        _require_qt_libraries()
     if compare or athletes:
         raise SystemExit(run_view(files, athlete_id, db, athletes))
     if (simulate or has_display()) and not Path(out_dir).is_dir():
@@ -100,8 +102,22 @@ def gui(ctx: click.Context, simulate: bool, protocol: str, lab_file: str | None,
     raise SystemExit(rc)
 
 
+def _require_qt_libraries() -> None:
+    """One line naming the packages to install, instead of Qt's multi-line abort."""
+    from gaitlab.gui.qt_libs import QtLibrariesMissing, check_qt_platform
+
+    try:
+        check_qt_platform()
+    except QtLibrariesMissing as exc:
+        click.echo(f"gaitlab gui: {exc}", err=True)
+        raise SystemExit(1) from None
+
+
 def run_view(files: tuple[str, ...], athlete_id: str | None, db: str | None, athletes: bool) -> int:
     """Open the comparison (files or a registry athlete) or the registry view on its own."""
+    from gaitlab.gui.qt_libs import check_qt_platform
+
+    check_qt_platform()
     from PySide6 import QtCore, QtWidgets
 
     from gaitlab.gui.compare_view import CompareView

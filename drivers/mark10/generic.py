@@ -8,6 +8,7 @@ configured unit (value = (raw - offset) * scale), and the unit into newtons.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -33,13 +34,15 @@ class LineFormat:
             try:
                 re.compile(self.regex)
             except re.error as exc:
-                raise GaitlabError(f"--regex '{self.regex}' is not a valid regular expression "
+                raise GaitlabError(f"--regex {self.regex!r} is not a valid regular expression "
                                    f"({exc})") from None
         if self.csv_column is not None and self.csv_column < 0:
             raise GaitlabError("--csv-column counts from 0; give a non-negative column")
         if self.unit.lower() not in FORCE_UNITS_TO_N:
-            raise GaitlabError(f"--unit '{self.unit}' is not a force unit; use one of "
+            raise GaitlabError(f"--unit {self.unit!r} is not a force unit; use one of "
                                + ", ".join(sorted(FORCE_UNITS_TO_N)))
+        if not (math.isfinite(self.scale) and math.isfinite(self.offset)):
+            raise GaitlabError(f"--scale {self.scale:g} / --offset {self.offset:g}: give finite numbers")
         if self.scale == 0:
             raise GaitlabError("--scale 0 would turn every reading into 0; give the load "
                                "cell's calibration factor")
@@ -86,8 +89,9 @@ class GenericLineParser:
         out: list[float] = []
         for line in self._lines.feed(data):
             v = self._value(line)
-            if v is None:
-                self.bad_lines += 1
+            force = (v - self.fmt.offset) * self._factor if v is not None else math.nan
+            if math.isfinite(force):  # scaling a huge reading can overflow to inf
+                out.append(force)
             else:
-                out.append((v - self.fmt.offset) * self._factor)
+                self.bad_lines += 1
         return out

@@ -16,6 +16,7 @@ Nothing here touches a port or a clock, so everything is testable with plain byt
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -96,7 +97,7 @@ class LineSplitter:
         tail = parts.pop()  # incomplete (possibly empty) last piece
         lines: list[str] = []
         for raw in parts:
-            if self._overflow:  # end of an over-long line: drop it whole
+            if self._overflow or len(raw) > self.max_line:  # an over-long line: drop it whole
                 self._overflow = False
                 self.dropped_bytes += len(raw)
                 continue
@@ -133,8 +134,9 @@ def parse_line(line: str, default_unit: str | None = None) -> Event | None:
     if m:
         unit = m.group("unit") or default_unit or ""
         factor = FORCE_UNITS_TO_N.get(unit.lower())
-        if factor is not None:
-            return Reading(float(m.group("value")) * factor, unit)
+        newtons = float(m.group("value")) * factor if factor is not None else math.nan
+        if math.isfinite(newtons):  # "1e999 N" is noise, not an infinite force
+            return Reading(newtons, unit)
     return TextReply(s)
 
 

@@ -34,7 +34,7 @@ from gaitlab import __version__
 from gaitlab.athlete import Profile
 from gaitlab.errors import GaitlabError, RecordingError, SessionFileError
 from gaitlab.io.sparse import sensor_dtype, to_sparse
-from gaitlab.streams import parse_info_xml
+from gaitlab.streams import MAX_CHANNELS, parse_info_xml
 
 SCHEMA = "gaitlab.session/2"
 
@@ -135,7 +135,7 @@ def _raw_header(xml: str, first_seen: float, error: str) -> StreamHeader:
     except ET.ParseError:
         root = ET.Element("info")
     try:
-        n = max(1, int(text(root, "channel_count", "1")))
+        n = min(max(1, int(text(root, "channel_count", "1"))), MAX_CHANNELS)
     except ValueError:
         n = 1
     try:
