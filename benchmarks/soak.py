@@ -100,6 +100,7 @@ def run(minutes: float, interval_s: float, out_dir: Path) -> tuple[Path, Path]:
         "recorder_exit": rc, "sim_alive_at_end": sim_alive, "sim_t0": t0,
         "recorded_s": t_rec_end - start, "opens_gaitlab": gaitlab_opens(h5),
         "record_log_tail": rec_log.read_text(errors="replace").splitlines()[-6:],
+        "machine": machine_lines(),
         "streams": [{"name": s.name, "source_id": s.source_id, "srate": s.srate,
                      "samples": s.samples, "flushed": s.flushed, "expected": s.expected,
                      "first_ts": s.first_ts, "last_ts": s.last_ts,
@@ -108,6 +109,17 @@ def run(minutes: float, interval_s: float, out_dir: Path) -> tuple[Path, Path]:
     }
     csv_path.with_suffix(".json").write_text(json.dumps(info, indent=1))
     return csv_path, csv_path.with_suffix(".json")
+
+
+def _machine(info: dict | None, csv_path: Path) -> list[str]:
+    """The machine block written at the end of the run (runs before it had one: now's, with
+    the run's start from the file name)."""
+    if info and "machine" in info:
+        return info["machine"]
+    lines = machine_lines()
+    started = csv_path.stem.removeprefix("soak-")
+    return [f"- run started {started} (UTC, from the file name); {lines[0][2:]} (summarized)",
+            *lines[1:]]
 
 
 def summarize(csv_path: Path, doc: Path) -> str:
@@ -141,7 +153,7 @@ def summarize(csv_path: Path, doc: Path) -> str:
         "",
         "Goal: RSS flat after warm-up (no leak), 0 dropped samples, 0 gaps, the file opens.",
         "",
-        *machine_lines(),
+        *_machine(info, csv_path),
         "",
         SHARED_NOTE,
         "",
