@@ -637,6 +637,21 @@ def _strength(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
     return trials
 
 
+#: roles the analysis computes metrics from
+USABLE_ROLES = ("pressure", "force_treadmill", "emg", "dynamometer", "markers")
+
+
+def _require_usable(s: Session) -> None:
+    """A one-line error when no stream could give any metric (an all-empty table is no answer)."""
+    if any(st.role in USABLE_ROLES and st.n_samples > 0 for st in s.streams.values()):
+        return
+    have = ", ".join(f"'{st.spec.name}' ({st.role}, {st.n_samples} samples)"
+                     for st in s.streams.values()) or "no streams at all"
+    raise GaitlabError(f"{s.path}: nothing to analyse: no pressure, force-treadmill, EMG, "
+                       f"dynamometer or marker samples (the file has {have}); record again "
+                       "while the devices stream (start them before 'gaitlab record')")
+
+
 def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | None = None
                     ) -> AnalysisResult:
     """Compute the metrics contract for one session file (read-only; see :func:`store`)."""
@@ -647,6 +662,7 @@ def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | 
     res = AnalysisResult(metrics=empty_metrics(), parameters=p.to_dict())
     with reuse_freed_memory(), open_session(path) as s, ThreadPoolExecutor(1) as background:
         s.use_devices(p.devices)
+        _require_usable(s)
         try:
             # the EMG is read, repaired and band-passed beside the pressure segmentation (its
             # pieces are shared with a worker process as each side finishes one, so the two

@@ -23,6 +23,7 @@ import numpy as np
 from gaitlab import __version__
 from gaitlab.errors import GaitlabError, SessionFileError
 from gaitlab.io.chunks import read_rows
+from gaitlab.io.guard import check_file, open_h5
 from gaitlab.io.sparse import SparseFrames, to_dense
 from gaitlab.streams import Channel, Role, StreamSpec, parse_info_xml
 
@@ -363,55 +364,47 @@ class Session:
         self.close()
 
 
-def _open_h5(path: Path, mode: str) -> h5py.File:
-    if mode == "r":
-        try:
-            return h5py.File(path, "r")
-        except OSError:
-            # An interrupted recording keeps the "open for write" flag: SWMR read works.
-            return h5py.File(path, "r", swmr=True)
-    return h5py.File(path, mode, libver="latest")
-
-
 def open_session(path: str | Path, mode: str = "r") -> Session:
     """Open a session file for reading ("r") or to add analysis results ("r+").
 
-    Raises :class:`SessionFileError` with a one-line message for a missing file, a file
-    that is not HDF5, or an HDF5 file that is not a gaitlab session.
+    Raises :class:`SessionFileError` with a one-line message, at a bounded cost
+    (:mod:`gaitlab.io.guard`), for a missing, empty, foreign, truncated or damaged file, or
+    an HDF5 file that is not a gaitlab session.
     """
     p = Path(path)
-    if not p.exists():
-        raise SessionFileError(f"{p}: no such file; give the path of a session .h5 file")
-    if p.is_dir():
-        raise SessionFileError(f"{p}: is a folder; give the path of a session .h5 file")
-    if not h5py.is_hdf5(p):
-        raise SessionFileError(f"{p}: not an HDF5 file; give a session file made by 'gaitlab record'")
+    check_file(p)
     try:
-        f = _open_h5(p, mode)
+        f = open_h5(p, mode)
     except OSError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise SessionFileError(f"{p}: cannot open ({first}); is another program writing it?") from None
+    try:
+        return _session_of(p, f)
+    except GaitlabError:
+        f.close()
+        raise
+    except Exception as exc:  # HDF5 errors reading a damaged file's metadata
+        f.close()
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise SessionFileError(f"{p}: damaged ({first}); run 'gaitlab repair {p}' to recover "
+                               "what it holds") from None
+
+
+def _session_of(p: Path, f: h5py.File) -> Session:
     schema = _str(f.attrs.get("schema", ""))
     if not schema.startswith("gaitlab.session/"):
-        f.close()
         raise SessionFileError(f"{p}: HDF5 but not a gaitlab session (no 'schema' attribute)")
     if schema.rsplit("/", 1)[1] not in SCHEMA_MAJORS:
-        f.close()
         raise SessionFileError(
             f"{p}: session schema {schema} is not supported by gaitlab {__version__}; upgrade gaitlab"
         )
-    try:
-        return Session(p, f)
-    except Exception:
-        f.close()
-        raise
+    return Session(p, f)
 
 
 def _check_writable_session(p: Path) -> None:
-    if not (p.is_file() and h5py.is_hdf5(p)):
-        return  # open_session gives the right error
+    check_file(p)
     try:
-        h5py.File(p, "r+").close()
+        open_h5(p, "r+").close()
     except OSError:
         raise SessionFileError(
             f"{p}: the recording was interrupted (or is still running), so the file is "

@@ -369,29 +369,59 @@ def repair_session(path: str | Path, out: str | Path | None = None) -> Path:
     Everything the killed recorder had flushed is kept; ``complete`` stays 0 and the root
     gets ``repaired_utc``. Without ``out`` the file is replaced in place (via a temporary
     file in the same folder, renamed over it only when the copy succeeded).
-    Do not run this on a file a recorder is still writing.
+    Do not run this on a file a recorder is still writing. A truncated or damaged file is
+    not touched: see :func:`repair_file`.
     """
+    return repair_file(path, out)[0]
+
+
+def recovered_path(src: Path) -> Path:
+    """Where the recovered part of a truncated ``src`` goes without ``--out``."""
+    return src.with_name(f"{src.stem}.recovered.h5")
+
+
+def repair_file(path: str | Path, out: str | Path | None = None) -> tuple[Path, str]:
+    """Repair an interrupted recording (as :func:`repair_session`) or recover what a
+    truncated or damaged file still holds (:func:`gaitlab.io.salvage.salvage_session`) into
+    ``out`` (default ``<name>.recovered.h5`` beside it; the input is never changed then).
+    Returns the clean file and a one-line summary."""
+    from gaitlab.io.guard import check_file, open_h5
+    from gaitlab.io.salvage import salvage_session
+
     src = Path(path)
-    if not src.is_file() or not h5py.is_hdf5(src):
-        raise SessionFileError(f"{src}: not an HDF5 session file; nothing to repair")
-    dst = Path(out) if out is not None else None
-    fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=(dst or src).parent)
-    os.close(fd)
     try:
+        sb = check_file(src, allow_truncated=True)
+    except SessionFileError as exc:
+        raise SessionFileError(f"{exc}; nothing to repair") from None
+    dst = Path(out) if out is not None else None
+    if src.stat().st_size >= sb.expected_size:
+        fd, tmp = tempfile.mkstemp(suffix=".h5.tmp", dir=(dst or src).parent)
+        os.close(fd)
         try:
-            fin = h5py.File(src, "r", swmr=True)
-        except OSError as exc:
-            raise SessionFileError(f"{src}: cannot open to repair ({_first_line(exc)})") from None
-        with fin, h5py.File(tmp, "w", libver="latest") as fout:
-            for k, v in fin.attrs.items():
-                fout.attrs[k] = v
-            for name in fin:
-                fin.copy(fin[name], fout, name=name)
-            fout.attrs["repaired_utc"] = _now_utc()
-        os.replace(tmp, dst or src)
-    except OSError as exc:
-        raise SessionFileError(f"{src}: repair failed ({_first_line(exc)})") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return dst or src
+            fin = open_h5(src, "r")
+            with fin:
+                schema = fin.attrs.get("schema", b"")
+            schema = schema.decode(errors="replace") if isinstance(schema, bytes) else str(schema)
+            if not schema.startswith("gaitlab.session/"):
+                raise SessionFileError(f"{src}: HDF5 but not a gaitlab session (no 'schema' "
+                                       "attribute); nothing to repair")
+            fin = open_h5(src, "r")
+            with fin, h5py.File(tmp, "w", libver="latest") as fout:
+                for k, v in fin.attrs.items():
+                    fout.attrs[k] = v
+                for name in fin:
+                    fin.copy(fin[name], fout, name=name)
+                fout.attrs["repaired_utc"] = _now_utc()
+            os.replace(tmp, dst or src)
+            return dst or src, f"repaired: {dst or src}"
+        except (OSError, RuntimeError, KeyError, ValueError):
+            pass  # a damaged file: recover what it holds, below
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    dst = dst or recovered_path(src)
+    if dst.exists() and dst.resolve() != src.resolve():
+        raise SessionFileError(f"{dst}: exists; pass --out with another name to recover {src}")
+    if dst.resolve() == src.resolve():
+        raise SessionFileError(f"{src}: is damaged; pass --out with another name to recover it")
+    return dst, salvage_session(src, dst).summary()

@@ -14,7 +14,7 @@ import click
 
 from gaitlab.athlete import load_profile
 from gaitlab.errors import GaitlabError
-from gaitlab.io.writer import repair_session
+from gaitlab.io.writer import repair_file
 from gaitlab.lab import load_lab
 from gaitlab.protocols import load_protocol, session_attrs
 from gaitlab.record.filters import StreamFilter
@@ -128,9 +128,10 @@ def record(out: Path, duration: float | None, athlete: str | None, types: tuple[
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the repaired copy here instead of replacing PATH.")
 def repair(path: Path, out: Path | None) -> None:
-    """Make an interrupted recording writable again (for 'gaitlab analyze')."""
+    """Make an interrupted recording writable again (for 'gaitlab analyze'), or recover what
+    a truncated or damaged file still holds into a new file (PATH.recovered.h5 or --out)."""
     try:
-        dest = repair_session(path, out)
+        _, summary = repair_file(path, out)
     except GaitlabError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"repaired: {dest}")
+    click.echo(summary)
