@@ -43,7 +43,7 @@ def _child_main(device: str, profile: Profile, protocol: Protocol, seed: int,
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     signal.signal(signal.SIGTERM, on_sigterm)
-    guard_child(parent, on_parent_death=stop.set)
+    guard_child(parent)  # parent gone: exit at once (no one waits for a clean stop)
     try:
         model = build_session(profile, protocol, seed, run_duration_s, max_duration_s)
         stream_device(model, device, instance, lambda: t0.value, stop.is_set, ready.set,
