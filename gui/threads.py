@@ -34,6 +34,7 @@ from PySide6 import QtCore
 from gaitlab.errors import GaitlabError
 
 GC_PERIOD_MS = 250  # how often the GUI thread checks the collector's counters
+EXIT_WAIT_MS = 30000  # at exit, running tasks (an import's transaction, a PDF) may finish
 
 
 def on_gui_thread() -> bool:
@@ -52,27 +53,33 @@ def _require_gui_thread(what: str) -> QtCore.QCoreApplication:
 
 
 class _GuiCollector(QtCore.QObject):
-    """Automatic garbage collection off; the same generational thresholds checked on a GUI
-    timer, so every collection (and so every Qt wrapper freed by one) runs on this thread."""
+    """Automatic garbage collection off; the interpreter's own schedule (the generation
+    thresholds, and a full collection only once the long-lived objects have grown by a
+    quarter) checked on a GUI timer, so every collection, and every Qt wrapper freed by one,
+    runs on this thread."""
 
     def __init__(self, app: QtCore.QCoreApplication, period_ms: int):
         super().__init__(app)  # owned by the application: deleted with it, on its thread
         self.thresholds = gc.get_threshold()
         self.was_enabled = gc.isenabled()
         gc.disable()
+        self.long_lived = len(gc.get_objects(generation=2))
         self.timer = QtCore.QTimer(self, interval=period_ms, timeout=self.check)
         self.timer.start()
 
     def check(self) -> None:
         counts = gc.get_count()
-        generation = -1
-        for g in range(3):
-            if counts[g] > self.thresholds[g]:
-                generation = g
-            else:
-                break
-        if generation >= 0:
-            gc.collect(generation)
+        t0, t1, t2 = self.thresholds
+        if counts[0] <= t0:
+            return
+        if counts[1] < t1:
+            gc.collect(0)
+            return
+        if counts[2] >= t2 and len(gc.get_objects(generation=2)) - self.long_lived > self.long_lived // 4:
+            gc.collect(2)
+            self.long_lived = len(gc.get_objects(generation=2))
+            return
+        gc.collect(1)
 
 
 _collector: _GuiCollector | None = None
@@ -88,11 +95,34 @@ def collect_on_gui_thread(period_ms: int = GC_PERIOD_MS) -> None:
     if _collector is not None and shiboken6.isValid(_collector):
         return
     _collector = _GuiCollector(app, period_ms)
-    atexit.register(_final_collection)
+    _register_exit()
 
 
-def _final_collection() -> None:
-    if _collector is not None and on_gui_thread():
+_exit_registered = False
+
+
+def _register_exit() -> None:
+    global _exit_registered
+    if not _exit_registered:
+        _exit_registered = True
+        atexit.register(_at_exit)
+
+
+def _wait_for_tasks() -> None:
+    """Drop the tasks not started yet; let the running ones end (they hold no Qt object)."""
+    pool = QtCore.QThreadPool.globalInstance()
+    pool.clear()
+    pool.waitForDone(EXIT_WAIT_MS)
+
+
+def _at_exit() -> None:
+    """Before PySide's own exit handler destroys the QApplication (atexit runs last-in,
+    first-out): no worker is left running Python code, and the windows still held by
+    reference cycles are deleted now, on the main thread, while Qt is up."""
+    if QtCore.QCoreApplication.instance() is None or not on_gui_thread():
+        return
+    _wait_for_tasks()
+    if _collector is not None:
         gc.collect()
 
 
@@ -105,6 +135,7 @@ def release_gc() -> None:
     if col is None or not shiboken6.isValid(col):
         return
     col.timer.stop()
+    _wait_for_tasks()
     gc.collect()
     if col.was_enabled:
         gc.enable()
@@ -163,6 +194,7 @@ def _the_relay() -> _Relay:
     app = _require_gui_thread("a background task")
     if _relay is None or not shiboken6.isValid(_relay):
         _relay = _Relay(app)
+        _register_exit()
     return _relay
 
 
