@@ -169,7 +169,7 @@ def main() -> None:
     for r in res:
         print(r["summary"])
     if not a.no_doc:
-        write_section("Load", "\n".join([
+        write_section(f"Load: {a.labs} labs", "\n".join([
             f"Rerun: `python benchmarks/load.py --labs {a.labs} --procs {a.procs} --minutes "
             f"{a.minutes:g} --single-minutes {a.single_minutes:g}`.",
             "",

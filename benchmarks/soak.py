@@ -132,6 +132,8 @@ def summarize(csv_path: Path, doc: Path) -> str:
     fit = m >= WARMUP_MIN if (m >= WARMUP_MIN).sum() >= 3 else np.ones_like(m, bool)
     slope = float(np.polyfit(m[fit] / 60, rss[fit], 1)[0]) if fit.sum() >= 2 else float("nan")
     sslope = float(np.polyfit(m[fit] / 60, srss[fit], 1)[0]) if fit.sum() >= 2 else float("nan")
+    half = m >= m[-1] / 2
+    slope2 = float(np.polyfit(m[half] / 60, rss[half], 1)[0]) if half.sum() >= 2 else float("nan")
     span = el[-1] - el[0] if len(el) > 1 else float("nan")
     cpu_pct = 100 * (rcpu[-1] - rcpu[0]) / span if len(el) > 1 else float("nan")
     pcts = np.array([float(r["rec_cpu_pct"]) for r in rows[1:]] or [np.nan])
@@ -151,7 +153,8 @@ def summarize(csv_path: Path, doc: Path) -> str:
         "the recorder process and of the sim's process tree sampled from /proc every "
         f"{(el[1] - el[0]) if len(el) > 1 else 0:.0f} s; per-minute samples in `{csv_path.name}`.",
         "",
-        "Goal: RSS flat after warm-up (no leak), 0 dropped samples, 0 gaps, the file opens.",
+        "Goal: RSS flat after warm-up (slope under 1 MB/h), 0 dropped samples, 0 gaps, the file "
+        "opens. The second-half slope shows whether a growth is a warm-up that levels off.",
         "",
         *_machine(info, csv_path),
         "",
@@ -162,6 +165,7 @@ def summarize(csv_path: Path, doc: Path) -> str:
             ["recorded", f"{span / 60:.1f} min"],
             ["recorder RSS first / last / max", f"{rss[0]:.1f} / {rss[-1]:.1f} / {rss.max():.1f} MB"],
             [f"recorder RSS slope (fit over minutes {WARMUP_MIN:g}..end)", f"{slope:+.2f} MB/h"],
+            [f"recorder RSS slope, second half (minutes {m[-1] / 2:.0f}..end)", f"{slope2:+.2f} MB/h"],
             ["recorder CPU (whole run, % of one core)", f"{cpu_pct:.1f} %"],
             ["recorder CPU per interval median / max", f"{np.nanmedian(pcts):.1f} / "
              f"{np.nanmax(pcts):.1f} %"],
