@@ -4,8 +4,7 @@ Plus a property test over session-file bytes (open_session fails only with a one
 SessionFileError, never hangs).
 
 To extend (a new command that reads a file): add it to ``COMMANDS`` below. Not covered:
-``gaitlab gui --compare`` (a GUI; tests/gui cover its error dialogs) and ``gaitlab lab``
-(being added; add ``"lab": lambda f, t: ["lab", "show", f]`` or whatever takes the profile).
+``gaitlab gui --compare`` (a GUI; tests/gui cover its error dialogs) and ``gaitlab doctor`` (takes no file).
 """
 
 from __future__ import annotations
@@ -43,8 +42,10 @@ COMMANDS: dict[str, Callable[[str, Path], list[str]]] = {
     "record --protocol": lambda f, t: ["record", "--out", str(t / "o.h5"), "--duration", "1",
                                        "--protocol", f],
     "demo --athlete": lambda f, t: ["demo", "--out", str(t / "d.h5"), "--athlete", f],
+    "record --lab": lambda f, t: ["record", "--out", str(t / "o.h5"), "--duration", "1", "--lab", f],
+    "lab check": lambda f, t: ["lab", "check", "--wait", "0.2", f],
 }
-TOML_COMMANDS = {"record --athlete", "record --protocol", "demo --athlete"}
+TOML_COMMANDS = {"record --athlete", "record --protocol", "demo --athlete", "record --lab", "lab check"}
 
 
 def _png() -> bytes:
