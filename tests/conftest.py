@@ -86,7 +86,11 @@ class ProcTree:
         todo = [pid]
         while todo:
             p = todo.pop()
-            for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                tasks = list(Path(f"/proc/{p}/task").glob("*"))
+            except OSError:  # the process ended meanwhile
+                continue
+            for task in tasks:
                 try:
                     kids = [int(k) for k in (task / "children").read_text().split()]
                 except OSError:

@@ -22,14 +22,14 @@ def test_two_process_split_gives_the_same_contacts(tmp_path, monkeypatch, piece_
         st = s.by_role("pressure")[0]
         t = st.times()
         monkeypatch.setattr(pipeline, "PARALLEL_MIN_S", 1e9)
-        whole = pipeline._pressure_contacts(path, 0, st, t, params)
+        whole = pipeline._pressure_contacts(path, st, t, params)
         monkeypatch.setattr(pipeline, "PARALLEL_MIN_S", 5.0)  # force the split on 12 s
         monkeypatch.setattr(pipeline, "PIECE_S", piece_s)
         cuts: list[int | None] = []
         find = pipeline.unloaded_frame
         monkeypatch.setattr(pipeline, "unloaded_frame", lambda *a, **k: cuts.append(find(*a, **k))
                             or cuts[-1])
-        split = pipeline._pressure_contacts(path, 0, st, t, params)
+        split = pipeline._pressure_contacts(path, st, t, params)
     assert cuts and cuts[0] is not None  # the recording was really cut in two
     assert len(whole) >= 25
     assert len(split) == len(whole)

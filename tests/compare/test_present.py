@@ -12,6 +12,7 @@ import pytest
 
 from gaitlab.compare import MDC, MetricDef, compare_visits, judge, load_visit, order_by_date
 from gaitlab.compare import present as P
+from gaitlab.errors import GaitlabError
 from gaitlab.registry.importer import demo_folder, demo_visits
 
 DEMO = demo_folder()
@@ -102,10 +103,14 @@ def test_order_by_date_and_file_problems(tmp_path) -> None:
     shutil.copy(files[1], fresh)
     with h5py.File(fresh, "r+") as h:
         del h["analysis"]
-    visits = [load_visit(empty), load_visit(fresh), load_visit(files[2])]
-    assert [v.analysed_now for v in visits] == [True, True, False]
+    # a session with nothing to analyse is refused in one line (not an all-empty visit)
+    with pytest.raises(GaitlabError, match="nothing to analyse") as e:
+        load_visit(empty)
+    assert "empty.h5" in str(e.value) and "\n" not in str(e.value)
+    visits = [load_visit(fresh), load_visit(files[2])]
+    assert [v.analysed_now for v in visits] == [True, False]
     errors, notes = P.visit_problems(visits)
-    assert len(errors) == 1 and errors[0].startswith("empty.h5:") and "\n" not in errors[0]
+    assert errors == []
     assert notes == ["fresh.h5 had no /analysis: analysed now"]
 
 

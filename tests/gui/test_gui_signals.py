@@ -72,7 +72,23 @@ def test_sigkilled_app_leaves_no_device_behind(proc_tree, tmp_path: Path) -> Non
     print(f"last of {len(kids)} processes gone {took * 1e3:.0f} ms after the app's SIGKILL")
 
 
-def test_sigterm_during_a_recording_finishes_the_session_file(qtbot, tmp_path: Path, monkeypatch) -> None:
+INNER = "GAITLAB_SIGNALS_INNER"
+
+
+def test_sigterm_during_a_recording_finishes_the_session_file(tmp_path: Path) -> None:
+    """Runs the test below in its own interpreter: it ends the application's event loop
+    (app.exec, quit, aboutToQuit), which the QApplication shared by the other GUI tests
+    must never see."""
+    node = f"{__file__}::test_inner_sigterm_during_a_recording_finishes_the_session_file"
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", node,
+                        "--basetemp", str(tmp_path / "inner")], capture_output=True, text=True,
+                       timeout=280, env={**os.environ, INNER: "1", "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0 and "1 passed" in r.stdout, r.stdout[-3000:] + r.stderr[-2000:]
+
+
+@pytest.mark.skipif(os.environ.get(INNER) != "1", reason="run in its own process by the test above")
+def test_inner_sigterm_during_a_recording_finishes_the_session_file(qtbot, tmp_path: Path,
+                                                                     monkeypatch) -> None:
     """The console records; SIGTERM arrives while Qt's loop waits in C: the handler runs
     (the bridge's timer), the console closes, the recording ends complete."""
     monkeypatch.setenv("GAITLAB_HOME", str(tmp_path / "home"))
