@@ -40,7 +40,7 @@ def test_commands_round_trip_and_corruption_is_caught(left: float, right: float,
                                                       incline: float, draw: st.DataObject) -> None:
     packet = build_command(left, right, accel, incline)
     cmd = parse_command(packet)
-    assert abs(cmd.speed_l - left) <= 0.0005 and abs(cmd.speed_r - right) <= 0.0005
+    assert abs(cmd.speed_l - left) <= 0.0005 + 1e-9 and abs(cmd.speed_r - right) <= 0.0005 + 1e-9
     assert abs(cmd.incline_deg - incline) <= 0.005
     bad = draw.draw(corrupted(packet))
     if bad != packet:
