@@ -15,8 +15,8 @@ import numpy as np
 import pylsl
 import pytest
 
-from gaitlab.errors import SessionFileError
 from gaitlab.io.session import open_session
+from tests.record.test_cli_crash import wait_for_samples
 
 pytestmark = pytest.mark.lsl
 
@@ -34,17 +34,6 @@ def specs(uid: str) -> list[dict]:
                  srate=10.0, labels=["force"], units=["N"])]
 
 
-def wait_for_samples(path: Path, n: int, timeout: float) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with open_session(path) as s:
-                if s.streams and min(st.n_samples for st in s.streams.values()) >= n:
-                    return
-        except SessionFileError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{path} did not reach {n} samples")
 
 
 def consecutive(x: np.ndarray) -> None:
