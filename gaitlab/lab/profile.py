@@ -33,6 +33,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import tomllib
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,8 +95,6 @@ def device_from_xml(identity: str, xml: str) -> Device:
         return Device(identity, spec.name, spec.type, spec.role, spec.hostname, spec.source_id,
                       spec.side, spec.channel_count)
     except StreamFormatError:
-        import xml.etree.ElementTree as ET
-
         try:
             root = ET.fromstring(xml)
         except ET.ParseError:
@@ -133,8 +132,9 @@ class DeviceRule:
 
     def describe(self) -> str:
         pins = [f"{k} {v}" for k, v in (("source_id", self.source_id), ("host", self.host),
-                                         ("name", f"'{self.name}'"), ("side", self.side))
-                if v and v != "''"]
+                                         ("side", self.side)) if v]
+        if self.name:
+            pins.insert(2, f"name '{self.name}'")
         return f"{slot_words((self.role, self.side))} device ({', '.join(pins)})"
 
 

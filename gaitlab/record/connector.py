@@ -191,7 +191,7 @@ class Connector(threading.Thread):
             batch.append((info, known[0], known[1]))
         if self.chooser is None or not batch:
             return
-        chosen = {i for i, d in self.chooser.chosen.items()}
+        chosen = set(self.chooser.chosen)
         back = [b for b in batch if b[2].identity in chosen]  # a recorded stream returning
         take, ignored = self.chooser.offer([b[2] for b in batch if b[2].identity not in chosen])
         for ig in ignored:
