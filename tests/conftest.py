@@ -17,6 +17,31 @@ import pytest
 PUBLISHER = Path(__file__).with_name("lsl_publisher.py")
 
 
+def _own_lsl_session() -> None:
+    """Give this test process (one per pytest-xdist worker) an LSL session of its own.
+
+    liblsl only shows a stream to resolvers of the same ``[lab] SessionID``: the streams of a
+    test are invisible to tests running at the same time in another worker and to anything else
+    on the machine or the network (a soak, a real lab), and theirs to it. The tests that need a
+    foreign stream start it themselves. Subprocesses inherit the setting through LSLAPICFG,
+    which must be set before liblsl is loaded (gaitlab sets it only when unset)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    folder = Path(tempfile.mkdtemp(prefix=f"gaitlab-lsl-{worker}-"))
+    cfg = folder / "lsl_api.cfg"
+    shipped = (Path(__file__).parents[1] / "gaitlab" / "lsl_api.cfg").read_text(encoding="utf-8")
+    cfg.write_text(f"{shipped.rstrip()}\n\n[lab]\nSessionID = gaitlab-tests-{os.getpid()}-{worker}\n",
+                   encoding="utf-8")
+    os.environ["LSLAPICFG"] = str(cfg)
+    atexit.register(shutil.rmtree, folder, True)
+
+
+_own_lsl_session()
+
+
 class Publisher:
     """A subprocess publishing LSL streams; ``t0[name]`` is its stamp of sample 0."""
 

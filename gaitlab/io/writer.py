@@ -33,6 +33,7 @@ import pylsl
 from gaitlab import __version__
 from gaitlab.athlete import Profile
 from gaitlab.errors import GaitlabError, RecordingError, SessionFileError
+from gaitlab.io.paths import check_writable
 from gaitlab.io.sparse import sensor_dtype, to_sparse
 from gaitlab.streams import MAX_CHANNELS, parse_info_xml
 
@@ -70,15 +71,7 @@ def _now_utc() -> str:
 
 def check_output_path(path: Path, overwrite: bool) -> None:
     """Raise a one-line :class:`RecordingError` if a session cannot be written at ``path``."""
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise RecordingError(f"{path}: folder {parent} does not exist; create it or pick another --out")
-    if path.is_dir():
-        raise RecordingError(f"{path}: is a folder; give a file name such as session.h5")
-    if path.exists() and not overwrite:
-        raise RecordingError(f"{path}: file exists; pick another name or pass --overwrite")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise RecordingError(f"{path}: folder {parent} is not writable; pick another --out")
+    check_writable(path, "--out", "session.h5", overwrite, RecordingError)
 
 
 @dataclass(frozen=True)

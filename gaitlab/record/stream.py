@@ -53,6 +53,7 @@ class StreamState:
         self.n_samples = 0
         self.n_nan = 0
         self.n_gaps = 0
+        self.gap_s = 0.0  # time inside the gaps (s): left out of the measured rate
         self.n_reconnects = 0
         self.first_ts: float | None = None
         self.last_ts: float | None = None
@@ -122,11 +123,13 @@ class StreamState:
             if prev is not None:
                 self._gaps.append(np.array([[prev, ts[0]]]))
                 self.n_gaps += 1
+                self.gap_s += float(ts[0]) - prev
             prev = None
         gaps = find_gaps(ts, prev, self.srate)
         if len(gaps):
             self._gaps.append(gaps)
             self.n_gaps += len(gaps)
+            self.gap_s += float(np.sum(gaps[:, 1] - gaps[:, 0]))
         if self.first_ts is None:
             self.first_ts = float(ts[0])
         self.last_ts = float(ts[-1])
@@ -158,6 +161,10 @@ class StreamState:
             self._offsets.clear()
 
     def measured_rate(self) -> float:
-        if self.first_ts is None or self.last_ts is None or self.last_ts <= self.first_ts:
+        """Samples per second while the stream was flowing: the gaps' intervals and time are left
+        out, so an outage does not read as a slow device."""
+        if self.first_ts is None or self.last_ts is None:
             return 0.0
-        return (self.n_samples - 1) / (self.last_ts - self.first_ts)
+        span = self.last_ts - self.first_ts - self.gap_s
+        intervals = self.n_samples - 1 - self.n_gaps
+        return intervals / span if span > 0 and intervals > 0 else 0.0

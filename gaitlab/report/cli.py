@@ -23,10 +23,12 @@ def report(targets: tuple[str, ...], pdf: Path, db: Path | None, program: str | 
            demo: bool) -> None:
     """Clinician report (PDF) for an athlete in the registry, or for session files given in
     visit order (first = baseline)."""
-    from gaitlab.report.data import gather, gather_athlete, registry_visits
-    from gaitlab.report.render import check_output, render_pdf
+    from gaitlab.io.paths import check_writable
 
-    check_output(pdf)  # before the analysis: a bad path fails at once, in one line
+    check_writable(pdf, "--pdf", "report.pdf")  # before the analysis: a bad path fails at once
+    from gaitlab.report.data import gather, gather_athlete, registry_visits
+    from gaitlab.report.render import render_pdf
+
     if demo:
         from gaitlab.registry.db import open_registry
         from gaitlab.registry.importer import DEMO_ATHLETE, import_demo

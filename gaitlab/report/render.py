@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from gaitlab import __version__
 from gaitlab.compare import present as P
 from gaitlab.errors import GaitlabError
+from gaitlab.io.paths import check_writable
 from gaitlab.report.data import ReportData
 
 A4 = (8.27, 11.69)
@@ -296,33 +297,12 @@ def _emg_page(fig: Figure, d: ReportData) -> None:
                 ax.legend(fontsize=6)
 
 
-def check_output(out: str | Path) -> Path:
-    """The PDF path if it can be written, else a one-line :class:`GaitlabError` saying what to
-    do: a folder given instead of a file, a parent that is a file, a folder that does not
-    exist (it is not created: a mistyped path should not make folders), no permission."""
-    out = Path(out)
-    hint = "choose another --pdf path"
-    if out.is_dir():
-        raise GaitlabError(f"{out}: is a folder; give a file name, e.g. {out / 'report.pdf'}")
-    parent = out.parent
-    anc = parent
-    while not anc.exists() and anc != anc.parent:
-        anc = anc.parent
-    if not anc.is_dir():
-        raise GaitlabError(f"{out}: {anc} is a file, not a folder; {hint}")
-    if anc != parent:
-        raise GaitlabError(f"{out}: folder {parent} does not exist; create it or {hint}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise GaitlabError(f"{out}: cannot write in {parent} (permission denied); {hint}")
-    return out
-
-
 def render_pdf(d: ReportData, out: str | Path) -> Path:
     """Write the report; returns the path. Title/Subject/Keywords metadata summarise it.
 
     The PDF is written to a temporary file beside ``out`` and renamed, so a failure never
     leaves a half-written report; an unwritable path is a one-line GaitlabError."""
-    out = check_output(out)
+    out = check_writable(out, "--pdf", "report.pdf")
     aid = d.athlete.get("id", "unknown")
     rows = d.comparison.rows
     n_imp = sum(r["verdict"] == "improved" for r in rows)

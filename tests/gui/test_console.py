@@ -105,6 +105,8 @@ def test_console_driven_by_its_controls_records_the_panel_and_summarises(lab, qt
     # keeps redrawing meanwhile
     qtbot.waitUntil(lambda: "5 of 5 streams" in win.rec_label.text(), timeout=10000)
     qtbot.waitUntil(lambda: win.frames - n0 > 40, timeout=10000)
+    # sensor-to-paint latencies of the EMG and force traces pile up while their tab is shown
+    qtbot.waitUntil(lambda: win.latencies.size > 50, timeout=20000)
     assert re.match(r"recording \d+ s, \d+\.\d\d MB, 5 of 5 streams", win.rec_label.text())
     QTest.keyClick(win, QtCore.Qt.Key.Key_F1)  # marker shortcuts and buttons
     QTest.mouseClick(_button(win, "IC R (F2)"), LEFT)

@@ -28,12 +28,13 @@ def marker_spec(uid: str) -> dict:
                 fmt="string", marker_rate=20.0)
 
 
-def run_in_thread(rec: Recorder, duration: float) -> tuple[threading.Thread, dict]:
+def run_in_thread(rec: Recorder, duration: float | None,
+                  stop: threading.Event | None = None) -> tuple[threading.Thread, dict]:
     out: dict = {}
 
     def target() -> None:
         try:
-            out["summary"] = rec.run(duration_s=duration)
+            out["summary"] = rec.run(duration_s=duration, stop_event=stop)
         except Exception as exc:  # surfaced by the test
             out["error"] = exc
 
@@ -100,10 +101,15 @@ def test_records_numeric_and_markers_roundtrip(tmp_path: Path, uid: str, lsl_pub
 def test_late_stream_is_recorded(tmp_path: Path, uid: str, lsl_publisher) -> None:
     out = tmp_path / "late.h5"
     rec = Recorder(out, None, StreamFilter(source_ids=(f"emg-{uid}",)))
-    th, res = run_in_thread(rec, 4.5)
+    stop = threading.Event()
+    th, res = run_in_thread(rec, None, stop)
     time.sleep(1.5)
     started = pylsl.local_clock()
-    lsl_publisher([emg_spec(uid, 500.0)])
+    pub = lsl_publisher([emg_spec(uid, 500.0)])
+    # stop once the file must hold > 1 s of it (the publisher's start-up time does not count)
+    while pylsl.local_clock() < min(pub.t0.values()) + 2.5:
+        time.sleep(0.1)
+    stop.set()
     th.join(timeout=20)
     assert "error" not in res
     with open_session(out) as s:

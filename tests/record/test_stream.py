@@ -4,8 +4,9 @@ import math
 
 import numpy as np
 
+from gaitlab.io.writer import SessionWriter, StreamHeader
 from gaitlab.record.filters import StreamFilter
-from gaitlab.record.stream import find_gaps, gap_threshold_s, pull_rows_for
+from gaitlab.record.stream import StreamState, find_gaps, gap_threshold_s, pull_rows_for
 
 
 def test_find_gaps_in_block_and_across_blocks() -> None:
@@ -37,3 +38,23 @@ def test_filter_matches() -> None:
     f = StreamFilter(types=("emg",), source_ids=("a", "b"))
     assert f.matches("x", "EMG", "a") and not f.matches("x", "EMG", "c")
     assert not f.matches("x", "Pressure", "a") and StreamFilter().matches("x", "y", "")
+
+
+def test_measured_rate_leaves_the_gaps_out(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A 2 kHz stream with a 3 s outage and a reconnection still reads 2 kHz, not ~1.4 kHz."""
+    xml = ("<info><name>e</name><type>EMG</type><channel_count>1</channel_count><nominal_srate>2000"
+           "</nominal_srate><channel_format>float32</channel_format><source_id>e</source_id></info>")
+    head = StreamHeader("e", "EMG", "e", "host", 1, 2000.0, "float32", "emg", xml, ("c",), ("V",), 0.0)
+    w = SessionWriter(tmp_path / "s.h5")
+    try:
+        _, sw = w.add_stream(head)
+        st = StreamState("e", sw, 2000.0, "emg", "e")
+        ts = np.arange(20000) / 2000.0  # 10 s
+        st._track(np.delete(ts, np.s_[4000:10000]))  # 3 s missing inside a block
+        st._reconnected = True  # the source came back 2 s later
+        st._track(ts[:4000] + 12.0)
+        assert st.n_gaps == 2
+        assert abs(st.measured_rate() - 2000.0) < 1e-6
+        assert abs(st.gap_s - (3.0 + 2.0) - 2 / 2000.0) < 1e-9
+    finally:
+        w.close()
