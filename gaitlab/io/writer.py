@@ -65,6 +65,19 @@ def chunk_rows(row_bytes: int, srate: float) -> int:
     return int(max(1, min(rows, CHUNK_MAX_BYTES // row_bytes)))
 
 
+def chunk_cache(chunks: tuple[int, ...], dtype: np.dtype | None) -> dict[str, float]:
+    """``create_dataset`` options bounding a dataset's chunk cache to two chunks.
+
+    The writer only appends, so a chunk is needed in memory only while it is being filled
+    (and the next one, which an append may run into). HDF5 2.0 gives every open dataset an
+    8 MiB cache by default and keeps it full of chunks already written, so the recorder's
+    RSS grew by ~10-25 MB/h for hours, up to 8 MiB per dataset (docs/reliability.md,
+    "Memory"). With two chunks (at most 2 MiB) per dataset the simulated lab's datasets
+    cache under 1 MB in all. Strings: a chunk holds 16-byte global-heap references."""
+    itemsize = 16 if dtype is None or dtype.kind == "O" else dtype.itemsize
+    return {"rdcc_nbytes": 2 * int(np.prod(chunks)) * itemsize, "rdcc_nslots": 11, "rdcc_w0": 1.0}
+
+
 def _now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -177,30 +190,32 @@ class StreamWriter:
         if self.dtype is None:
             rows = 256
             self.data = group.create_dataset(
-                "data", shape=(0, c), maxshape=(None, c), chunks=(rows, c), dtype=STR_DTYPE
-            )
+                "data", shape=(0, c), maxshape=(None, c), chunks=(rows, c), dtype=STR_DTYPE,
+                **chunk_cache((rows, c), None))
         elif self.sparse:
             rows = chunk_rows(c * self.dtype.itemsize, srate)  # the recorder's block size
+            fp_chunks = (chunk_rows(4, srate),)
             self.frame_points = group.create_dataset(
                 "frame_points", shape=(0,), maxshape=(None,), dtype="<u4",
-                chunks=(chunk_rows(4, srate),), fillvalue=0, **COMPRESSION)
+                chunks=fp_chunks, fillvalue=0, **COMPRESSION,
+                **chunk_cache(fp_chunks, np.dtype("<u4")))
             self.point_sensor = group.create_dataset(
                 "point_sensor", shape=(0,), maxshape=(None,), dtype=sensor_dtype(c),
-                chunks=(POINT_CHUNK,), **COMPRESSION)
+                chunks=(POINT_CHUNK,), **COMPRESSION,
+                **chunk_cache((POINT_CHUNK,), sensor_dtype(c)))
             self.point_value = group.create_dataset(
                 "point_value", shape=(0,), maxshape=(None,), dtype=self.dtype,
-                chunks=(POINT_CHUNK,), **COMPRESSION)
+                chunks=(POINT_CHUNK,), **COMPRESSION, **chunk_cache((POINT_CHUNK,), self.dtype))
         else:
             rows = chunk_rows(c * self.dtype.itemsize, srate)
             self.data = group.create_dataset(
                 "data", shape=(0, c), maxshape=(None, c), chunks=(rows, c), dtype=self.dtype,
-                **COMPRESSION,
-            )
+                **COMPRESSION, **chunk_cache((rows, c), self.dtype))
         self.chunk_rows = rows
+        ts_chunks = (chunk_rows(8, srate),)
         self.time_stamps = group.create_dataset(
-            "time_stamps", shape=(0,), maxshape=(None,), dtype="<f8",
-            chunks=(chunk_rows(8, srate),), fillvalue=np.nan,
-        )
+            "time_stamps", shape=(0,), maxshape=(None,), dtype="<f8", chunks=ts_chunks,
+            fillvalue=np.nan, **chunk_cache(ts_chunks, np.dtype("<f8")))
         self._flushed = -1
         self.mark_flushed()
         self.clock_offsets = self._pairs("clock_offsets")
@@ -209,8 +224,7 @@ class StreamWriter:
     def _pairs(self, name: str) -> h5py.Dataset:
         return self.group.create_dataset(
             name, shape=(0, 2), maxshape=(None, 2), chunks=(64, 2), dtype="<f8",
-            fillvalue=np.nan,
-        )
+            fillvalue=np.nan, **chunk_cache((64, 2), np.dtype("<f8")))
 
     @property
     def n_samples(self) -> int:

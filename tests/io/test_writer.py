@@ -127,3 +127,30 @@ def test_session_attributes_are_written_before_any_data(tmp_path):
     with h5py.File(tmp_path / "s.h5", "r", swmr=True) as f:  # still open for write, as after a crash
         assert f.attrs["visit"] == "baseline" and f.attrs["rehab_phase"] == "load reduction"
     w.close(complete=True)
+
+
+def test_every_chunked_dataset_caches_at_most_two_chunks(tmp_path: Path) -> None:
+    """HDF5 2.0's default chunk cache (8 MiB per open dataset, filled with chunks already
+    written) made the recorder's RSS grow for hours; the writer bounds it to two chunks."""
+    w = SessionWriter(tmp_path / "c.h5")
+    w.add_stream(header("emg", n=16, srate=2000.0))
+    w.add_stream(header("markers", n=1, srate=0.0, fmt="string"))
+    xml = ("<info><name>p</name><type>Pressure</type><channel_count>5376</channel_count>"
+           "<nominal_srate>120</nominal_srate><channel_format>float32</channel_format></info>")
+    _, sp = w.add_stream(StreamHeader("p", "Pressure", "p", "host", 5376, 120.0, "float32",
+                                      "pressure", xml, ("s",) * 5376, ("N/cm^2",) * 5376, 0.0))
+    assert sp.sparse
+    seen = []
+
+    def check(name: str, obj: object) -> None:
+        if isinstance(obj, h5py.Dataset) and obj.chunks is not None:
+            _, nbytes, w0 = obj.id.get_access_plist().get_chunk_cache()
+            itemsize = 16 if obj.dtype.kind == "O" else obj.dtype.itemsize
+            chunk = int(np.prod(obj.chunks)) * itemsize
+            assert chunk <= nbytes <= 2 * chunk, name
+            assert w0 == 1.0, name
+            seen.append(name)
+
+    w.file.visititems(check)
+    w.close()
+    assert len(seen) == 4 + 4 + 6  # data (sparse: 3 datasets), time_stamps, gaps, clock_offsets
