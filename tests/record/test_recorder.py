@@ -167,7 +167,16 @@ def test_bad_metadata_and_nan_recorded_raw(tmp_path: Path, uid: str, lsl_publish
     lsl_publisher(specs)
     out = tmp_path / "bad.h5"
     rec = Recorder(out, None, StreamFilter(source_ids=tuple(s["source_id"] for s in specs)))
-    summary = rec.run(duration_s=2.5)
+    stop = threading.Event()
+    th, res = run_in_thread(rec, None, stop)
+    deadline = time.monotonic() + 60  # each stream > 1 s of data, however slow the machine
+    while time.monotonic() < deadline and not (
+            len(rec.streams()) == 3 and all(st.samples > 150 for st in rec.streams())):
+        time.sleep(0.1)
+    stop.set()
+    th.join(timeout=20)
+    assert "error" not in res
+    summary = res["summary"]
     roles = {s.name: s.role for s in summary.streams}
     assert roles == {f"press-{uid}": "other", f"odd-{uid}": "other", f"emg-{uid}": "emg"}
     assert sum("recorded raw" in w for w in summary.warnings) == 2
