@@ -187,7 +187,8 @@ def load_ric(name: str) -> Trial:
         c = ezc3d.c3d(str(p))
         lab = list(c["parameters"]["POINT"]["LABELS"]["value"])
         xyz = np.transpose(c["data"]["points"][:3], (2, 1, 0)).reshape(-1, 3 * len(lab))
-        return [f"{lb}{a}" for lb in lab for a in "XYZ"], xyz, float(c["parameters"]["POINT"]["RATE"]["value"][0])
+        rate = float(c["parameters"]["POINT"]["RATE"]["value"][0])
+        return [f"{lb}{a}" for lb in lab for a in "XYZ"], xyz, rate
 
     cols, d, fs = read(root / f"{name}_run.c3d")
     scols, sd, _ = read(root / f"{name}_static.c3d")

@@ -35,10 +35,10 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _real_pelvis as R  # noqa: E402
+import _real_pelvis as R
 
-from gaitlab.analysis.pelvis import imu_pelvis, marker_angles, pelvis_metrics  # noqa: E402
-from gaitlab.analysis.pelvis.imu import FUSION_METHODS  # noqa: E402
+from gaitlab.analysis.pelvis import imu_pelvis, marker_angles, pelvis_metrics
+from gaitlab.analysis.pelvis.imu import FUSION_METHODS
 
 
 def _rms(x: np.ndarray) -> float:
@@ -117,8 +117,9 @@ def event_errors(tr: R.Trial) -> list[dict[str, Any]]:
             e_ic.append((kic[pick] - ic) * 1000)
             e_to.append((kto[pick] - to) * 1000)
         ei, et = np.concatenate(e_ic), np.concatenate(e_to)
-        rows.append({"method": label, "n": int(ei.size), "ic_mean": float(np.mean(ei)), "ic_sd": float(np.std(ei, ddof=1)),
-                     "to_mean": float(np.nanmean(et)), "to_sd": float(np.nanstd(et, ddof=1))})
+        rows.append({"method": label, "n": int(ei.size), "ic_mean": float(np.mean(ei)),
+                     "ic_sd": float(np.std(ei, ddof=1)), "to_mean": float(np.nanmean(et)),
+                     "to_sd": float(np.nanstd(et, ddof=1))})
     return rows
 
 
@@ -135,8 +136,9 @@ def main() -> int:
                            or platform.machine(), "python": platform.python_version(), "trials": {}}
     print(f"# Pelvic drop on real running — {out['date']}, {platform.platform()}, Python {out['python']}\n")
     print("## (a) Marker source against references written apart from gaitlab\n")
-    print("| trial | events | stances L/R | obliquity p1–p99 ° | drop L / R ° (gaitlab) | vs `isb`: max \\|Δ\\| ° "
-          "| vs `rigid`: RMSE / max \\|Δ\\| ° | vs `rigid`: max \\|Δ mean drop\\| ° |")
+    print("| trial | events | stances L/R | obliquity p1–p99 ° | drop L / R ° (gaitlab) "
+          "| vs `isb`: max \\|Δ\\| ° | vs `rigid`: RMSE / max \\|Δ\\| ° "
+          "| vs `rigid`: max \\|Δ mean drop\\| ° |")
     print("|---|---|---|---|---|---|---|---|")
     trials, marks = {}, {}
     for name in R.TRIALS:
@@ -147,7 +149,8 @@ def main() -> int:
         m = mk["metrics"]
         lo, hi = np.nanpercentile(mk["obl"], [1, 99])
         isb = f"{mk['isb']['max']:.1e}" if "isb" in mk else "— (cluster)"
-        print(f"| {tr.name} | {tr.events_from} | {m['n_cycles']['L']}/{m['n_cycles']['R']} | {lo:.1f} … {hi:.1f} "
+        print(f"| {tr.name} | {tr.events_from} | {m['n_cycles']['L']}/{m['n_cycles']['R']} "
+              f"| {lo:.1f} … {hi:.1f} "
               f"| {m['drop_deg']['L']['mean']:.2f} / {m['drop_deg']['R']['mean']:.2f} | {isb} "
               f"| {mk['rigid']['rmse']:.2f} / {mk['rigid']['max']:.2f} | {mk['rigid']['d_drop']:.2f} |")
         out["trials"][name] = {"markers": m, **{k: mk[k] for k in ("isb", "rigid") if k in mk}}
@@ -160,8 +163,9 @@ def main() -> int:
                 r = imu_side(tr, marks[name], mth, seed, 10.0)
                 r["trial"] = name
                 res[mth].append(r)
-    print("| trial | drop L / R ° markers | drop L / R ° IMU (VQF, mean of seeds) | max \\|Δ mean drop\\| ° "
-          "| max \\|Δ drop at midstance\\| ° | curve RMSE ° mean / max | forward error ° max | still found (s) |")
+    print("| trial | drop L / R ° markers | drop L / R ° IMU (VQF, mean of seeds) "
+          "| max \\|Δ mean drop\\| ° | max \\|Δ drop at midstance\\| ° | curve RMSE ° mean / max "
+          "| forward error ° max | still found (s) |")
     print("|---|---|---|---|---|---|---|---|")
     for name, tr in trials.items():
         rows = [r for r in res["vqf"] if r["trial"] == name]
@@ -171,22 +175,26 @@ def main() -> int:
         dmid = max(abs(r["d_mid"][s]) for r in rows for s in "LR")
         cr = [r["curve_rmse"] for r in rows]
         st = rows[0]["still_found"]
-        sf = f"{st[0] / tr.fs:.2f}–{st[1] / tr.fs:.2f} of 0–{rows[0]['still_true'][1] / tr.fs:.2f}" if st else "none"
-        print(f"| {tr.name} | {dmk['L']:.2f} / {dmk['R']:.2f} | {di['L']:.2f} / {di['R']:.2f} | {dd:.2f} | {dmid:.2f} "
+        true_end = rows[0]["still_true"][1] / tr.fs
+        sf = f"{st[0] / tr.fs:.2f}–{st[1] / tr.fs:.2f} of 0–{true_end:.2f}" if st else "none"
+        print(f"| {tr.name} | {dmk['L']:.2f} / {dmk['R']:.2f} | {di['L']:.2f} / {di['R']:.2f} "
+              f"| {dd:.2f} | {dmid:.2f} "
               f"| {np.mean(cr):.2f} / {np.max(cr):.2f} | {max(r['fwd_err_deg'] for r in rows):.1f} | {sf} |")
     print("\n### Fusion library (all trials × seeds; goal: |Δ mean drop| ≤ 1.0°, curve RMSE ≤ 1.5°)\n")
-    print("| fusion | \\|Δ mean drop\\| ° mean / max | curve RMSE ° mean / max | forward error ° median / max "
-          "| runs meeting both goals | fusion time per 40 s (ms) |")
+    print("| fusion | \\|Δ mean drop\\| ° mean / max | curve RMSE ° mean / max "
+          "| forward error ° median / max | runs meeting both goals | fusion time per 40 s (ms) |")
     print("|---|---|---|---|---|---|")
     summary = {}
     for mth, rows in res.items():
         dd = np.array([abs(r["d_drop"][s]) for r in rows for s in "LR"])
         cr = np.array([r["curve_rmse"] for r in rows])
         fe = np.array([r["fwd_err_deg"] for r in rows])
-        ok = sum(max(abs(r["d_drop"]["L"]), abs(r["d_drop"]["R"])) <= 1.0 and r["curve_rmse"] <= 1.5 for r in rows)
+        ok = sum(max(abs(r["d_drop"]["L"]), abs(r["d_drop"]["R"])) <= 1.0 and r["curve_rmse"] <= 1.5
+                 for r in rows)
         ms = 1000 * np.mean([r["fusion_s"] for r in rows])
-        summary[mth] = {"d_drop_mean": float(dd.mean()), "d_drop_max": float(dd.max()), "curve_rmse_mean": float(cr.mean()),
-                        "curve_rmse_max": float(cr.max()), "ok": int(ok), "runs": len(rows)}
+        summary[mth] = {"d_drop_mean": float(dd.mean()), "d_drop_max": float(dd.max()),
+                        "curve_rmse_mean": float(cr.mean()), "curve_rmse_max": float(cr.max()),
+                        "ok": int(ok), "runs": len(rows)}
         print(f"| {mth} | {dd.mean():.2f} / {dd.max():.2f} | {cr.mean():.2f} / {cr.max():.2f} "
               f"| {np.median(fe):.1f} / {fe.max():.1f} | {ok}/{len(rows)} | {ms:.0f} |")
     out["imu"] = summary
@@ -201,7 +209,8 @@ def main() -> int:
     print("| kinematic method | contacts | IC error ms mean ± sd | TO error ms mean ± sd |")
     print("|---|---|---|---|")
     for e in event_errors(trials["T25"]):
-        print(f"| {e['method']} | {e['n']} | {e['ic_mean']:+.1f} ± {e['ic_sd']:.1f} | {e['to_mean']:+.1f} ± {e['to_sd']:.1f} |")
+        print(f"| {e['method']} | {e['n']} | {e['ic_mean']:+.1f} ± {e['ic_sd']:.1f} "
+              f"| {e['to_mean']:+.1f} ± {e['to_sd']:.1f} |")
     print(f"\n({time.perf_counter() - t_start:.0f} s)")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1, default=float))
