@@ -233,7 +233,7 @@ def _isb_lab(tr: Trial) -> np.ndarray:
     return np.vstack([f, u, np.cross(f, u)])
 
 
-def reference_obliquity(tr: Trial, method: str = "rigid") -> np.ndarray:
+def reference_obliquity(tr: Trial, method: str = "rigid", step: int = 1) -> np.ndarray:
     """Obliquity (deg, + = right side lower) written apart from gaitlab.analysis.pelvis.
 
     ``rigid``: the least-squares rigid rotation (scipy ``Rotation.align_vectors``, Kabsch) that
@@ -243,12 +243,14 @@ def reference_obliquity(tr: Trial, method: str = "rigid") -> np.ndarray:
     ``isb``: for landmarks, the ISB axes built by scipy (``align_vectors`` with the ASIS line
     as the primary vector and the ASIS–PSIS direction as the secondary), relative to the
     static frame by rotation algebra, same Euler sequence — the definition, independently coded.
+    Only every ``step``-th frame is computed (the others stay NaN).
     """
     m = _isb_lab(tr)
     pts = pelvis_points(tr) @ m.T
     st = pelvis_points(tr, "static").mean(axis=0) @ m.T
     out = np.full(pts.shape[0], np.nan)
     ok = np.all(np.isfinite(pts), axis=(1, 2))
+    ok[np.arange(ok.size) % step != 0] = False
     if method == "rigid":
         st0 = st - st.mean(axis=0)
         for i in np.flatnonzero(ok):
