@@ -26,7 +26,8 @@ from gaitlab.analysis import gait as G
 from gaitlab.analysis import onsets as O
 from gaitlab.analysis import strength as S
 from gaitlab.analysis.params import AnalysisParams, EmgParams
-from gaitlab.analysis.pelvis.from_session import pelvis_from_imu
+from gaitlab.analysis.pelvis.from_session import pelvis_from_imu, pelvis_from_markers
+from gaitlab.analysis.pelvis.imu import FUSION_METHODS
 from gaitlab.analysis.pelvis.stance import empty_pelvis_metrics
 from gaitlab.analysis.pressure import Contacts, Frames, contacts_from_blocks, unloaded_frame
 from gaitlab.errors import GaitlabError, StreamFormatError
@@ -299,13 +300,16 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
     return sc
 
 
-def _pelvis(s: Session, sc: G.SidedContacts | None, mt: np.ndarray, ml: np.ndarray,
+def _pelvis(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, mt: np.ndarray, ml: np.ndarray,
             res: AnalysisResult) -> None:
-    """The ``pelvis`` block from a sacral IMU (docs/metrics.md, "Pelvis"); a failure of this
-    block alone is a note, not a failed analysis."""
-    imus = [st for st in s.by_role("imu") if st.n_samples > 0]
-    if not imus:
-        res.notes["pelvis"] = "no pelvis sensor: no IMU stream (sacral IMU) in the session"
+    """The ``pelvis`` block from pelvis markers, else a sacral IMU (docs/metrics.md, "Pelvis");
+    a failure of this block alone is a note, not a failed analysis."""
+    # every MoCap/IMU stream is a candidate (the pelvis is found by its channels), unless a
+    # device was picked for the role by hand
+    cands = s.by_role("imu") if "imu" in p.devices else [st for st in s.streams.values() if st.role == "imu"]
+    streams = [st for st in cands if st.n_samples > 0]
+    if not streams:
+        res.notes["pelvis"] = "no pelvis sensor: no MoCap/IMU stream (pelvis markers or a sacral IMU)"
         return
     contacts = None
     if sc is not None:
@@ -313,25 +317,29 @@ def _pelvis(s: Session, sc: G.SidedContacts | None, mt: np.ndarray, ml: np.ndarr
         contacts = {k: (c.ic[run & (sc.side == code)], c.to[run & (sc.side == code)])
                     for k, code in SIDE_CODE.items()}
     why = []
-    for st in imus:
-        n = _checked(st)
-        t = st.times()[:n]
-        labels, units = st.spec.labels, [ch.unit for ch in st.spec.channels]
-        try:
-            pr = pelvis_from_imu(labels, units, t, st.read(0, n).astype(np.float64), _rate(st, t),
-                                 contacts, mt, ml, st.spec.name)
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            why.append(f"IMU stream '{st.spec.name}': cannot compute ({(str(exc).splitlines() or [''])[0]})")
-            continue
-        if pr.metrics["source"] is None:
-            why.append(pr.notes.get("pelvis", ""))
-            continue
-        res.metrics["pelvis"] = pr.metrics
-        res.notes.update(pr.notes)
-        res.extras["pelvis"] = pr.extras
-        res.ensembles.update(pr.ensembles)
-        res.pelvis_cycles = pr.cycles
-        return
+    for source in ("markers", "imu"):
+        for st in streams:
+            n = _checked(st)
+            t = st.times()[:n]
+            labels, units = st.spec.labels, [ch.unit for ch in st.spec.channels]
+            raw = st.read(0, n, si=False).astype(np.float64)  # units converted by the pelvis code
+            args = (labels, units, t, raw, _rate(st, t), contacts, mt, ml, st.spec.name)
+            try:
+                pr = (pelvis_from_markers(*args, lab_up=p.pelvis.lab_up) if source == "markers"
+                      else pelvis_from_imu(*args, fusion=p.pelvis.fusion))
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                why.append(f"stream '{st.spec.name}' ({source}): cannot compute "
+                           f"({(str(exc).splitlines() or [''])[0]})")
+                continue
+            if pr.metrics["source"] is None:
+                why.append(pr.notes.get("pelvis", ""))
+                continue
+            res.metrics["pelvis"] = pr.metrics
+            res.notes.update(pr.notes)
+            res.extras["pelvis"] = pr.extras
+            res.ensembles.update(pr.ensembles)
+            res.pelvis_cycles = pr.cycles
+            return
     res.notes["pelvis"] = "; ".join(w for w in why if w) or "no pelvis sensor"
 
 
@@ -696,6 +704,9 @@ def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | 
                     ) -> AnalysisResult:
     """Compute the metrics contract for one session file (read-only; see :func:`store`)."""
     p = params if isinstance(params, AnalysisParams) else AnalysisParams.from_dict(params or {})
+    if p.pelvis.fusion not in FUSION_METHODS:
+        raise GaitlabError(f"pelvis.fusion '{p.pelvis.fusion}' is unknown; use one of "
+                           f"{', '.join(FUSION_METHODS)}")
     if p.emg.onset_method not in O.METHODS:
         raise GaitlabError(f"emg.onset_method '{p.emg.onset_method}' is unknown; use one of "
                            f"{', '.join(O.METHODS)}")
@@ -711,7 +722,7 @@ def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | 
             mt, ml = _markers(s)
             sc = _gait(s, p, mt, ml, res)
             res.contacts = sc
-            _pelvis(s, sc, mt, ml, res)
+            _pelvis(s, p, sc, mt, ml, res)
             trials = _strength(s, p, mt, ml, res)
             res.trials = trials
             _emg(emg.result(), p, sc, trials, res)

@@ -1,6 +1,7 @@
 """The ``pelvis`` block of ``gaitlab.metrics/2`` from a session file (issue #12): a sacral IMU
-stream (Trigno-style MoCap channels in g and deg/s, beside a thigh sensor) and foot-switch
-IC/TO events, analysed and stored; the per-cycle curves read back with plain h5py."""
+stream (Trigno-style MoCap channels in g and deg/s, beside a thigh sensor) or an optical
+MoCap stream (LASI/RASI/LPSI/RPSI PositionX/Y/Z in mm, Z-up lab), with foot-switch IC/TO
+events, analysed and stored; the per-cycle curves read back with plain h5py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 from analysis_files import StreamArrays, write_session
-from pelvis_synth import running_pelvis, sacral_imu
+from pelvis_synth import pelvis_markers, running_pelvis, sacral_imu
 
 from gaitlab.analysis import analyze_session, store
 from gaitlab.analysis.pelvis import pelvis_metrics
@@ -89,9 +90,50 @@ def test_no_pelvis_sensor_leaves_the_block_null_with_a_reason(run, tmp_path: Pat
     res = analyze_session(write_session(tmp_path / "none.h5", [_events(run)]))
     assert res.metrics["pelvis"]["source"] is None
     assert res.metrics["pelvis"]["drop_deg"]["L"] == {"mean": None, "sd": None}
-    assert "no IMU stream" in res.notes["pelvis"]
+    assert "no MoCap/IMU stream" in res.notes["pelvis"]
     res = analyze_session(write_session(tmp_path / "thigh.h5", [_imu(run, "R_THIGH"), _events(run)]))
     assert res.metrics["pelvis"]["source"] is None
     assert "no sensor on the pelvis" in res.notes["pelvis"] and "R_THIGH" in res.notes["pelvis"]
     # the rest of the contract is untouched
     assert res.metrics["gait"]["source"] == "events"
+
+
+def _mocap(run) -> StreamArrays:
+    mk = pelvis_markers(run)
+    labels, cols = [], []
+    for name in ("LASI", "RASI", "LPSI", "RPSI"):
+        for j, axis in enumerate("XYZ"):
+            labels.append(f"{name}_Position{axis}")
+            cols.append(mk[name][:, j] * 1000.0)
+    x = np.column_stack(cols)
+    x[1000:1004, 3:6] = np.nan  # RASI unseen for 4 frames
+    return StreamArrays("Qualisys", "MoCap", labels, ["mm"] * len(labels), run.fs, T0 + run.t, x)
+
+
+def test_pelvis_markers_session_gives_the_pelvis_block(run, tmp_path: Path) -> None:
+    path = write_session(tmp_path / "mocap.h5", [_mocap(run), _imu(run), _events(run)])
+    res = analyze_session(path)
+    pv = res.metrics["pelvis"]
+    assert pv["source"] == "markers", res.notes  # markers win over the IMU
+    truth, _ = pelvis_metrics(run.t, run.obliquity_deg, run.contacts, "truth")
+    for s in "LR":
+        assert pv["drop_deg"][s]["mean"] == pytest.approx(truth["drop_deg"][s]["mean"], abs=0.1)
+        assert pv["excursion_deg"][s]["mean"] == pytest.approx(truth["excursion_deg"][s]["mean"], abs=0.1)
+    x = res.extras["pelvis"]
+    assert x["reference"] == "static" and x["standing_from"] == "found in the marker data"
+    assert x["standing_s"][1] <= T0 + run.stand_s + 0.3
+    assert sum(x["left_out"]["R"].values()) >= 1  # the stance with the RASI gap
+    # a lab whose vertical is not what the parameter says: a note, not a failed analysis
+    bad = analyze_session(path, {"pelvis": {"lab_up": "w"}})
+    assert bad.metrics["pelvis"]["source"] == "imu"  # the IMU still gives it
+    assert bad.metrics["gait"]["source"] == "events"
+    # a device picked by hand for the role is honoured
+    only_imu = analyze_session(path, {"devices": {"imu": "Trigno AUX"}})
+    assert only_imu.metrics["pelvis"]["source"] == "imu"
+
+
+def test_wrong_lab_vertical_is_a_note(run, tmp_path: Path) -> None:
+    res = analyze_session(write_session(tmp_path / "m.h5", [_mocap(run), _events(run)]),
+                          {"pelvis": {"lab_up": "w"}})
+    assert res.metrics["pelvis"]["source"] is None
+    assert "lab_up" in res.notes["pelvis"]

@@ -5,7 +5,9 @@ Pure functions over channel metadata and arrays (the session reading is in
 convention that the Trigno driver writes) has per channel a label such as
 ``SACRUM_AccelerationX`` and/or a type ``AccelerationX``/``AngularVelocityX``; the sensor's
 location is the label without that suffix. The pelvis sensor is the one whose location names
-the pelvis (SACRUM, SACR, PELVIS, S1, L5, …).
+the pelvis (SACRUM, SACR, PELVIS, S1, L5, …). An optical stream (type "MoCap") has
+PositionX/Y/Z channels per marker (``LASI_PositionX`` or ``LASI_X``); the pelvis landmarks are
+found by their common spellings (:func:`gaitlab.analysis.pelvis.markers.canonical_label`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+
+from gaitlab.analysis.pelvis.markers import canonical_label
 
 PELVIS_LOCATIONS = {"SACRUM", "SACR", "SACRAL", "PELVIS", "PELVIC", "S1", "S2", "L5", "L4", "LOWERBACK",
                     "LUMBAR"}
@@ -86,3 +90,37 @@ def uniform(t: np.ndarray, x: np.ndarray, fs: float) -> tuple[np.ndarray, np.nda
         raise ValueError("fewer than 2 usable IMU samples")
     tu = t[0] + np.arange(int(np.floor((t[-1] - t[0]) * fs)) + 1) / fs
     return tu, np.column_stack([np.interp(tu, t, x[:, j]) for j in range(x.shape[1])])
+
+
+_POS = re.compile(r"^(?P<loc>.*?)[\s._-]*(?:Position)?[\s._-]*(?P<axis>[XYZ])$", re.IGNORECASE)
+LENGTH_UNITS = {"mm": 1e-3, "millimeters": 1e-3, "millimetres": 1e-3, "cm": 1e-2, "m": 1.0, "meters": 1.0,
+                "metres": 1.0, "": 1.0}
+
+
+def find_pelvis_marker_columns(labels: list[str], units: list[str], types: list[str] | None = None
+                               ) -> tuple[dict[str, tuple[int, int, int]] | None, float, str]:
+    """Columns (X, Y, Z) of each pelvis landmark (canonical names, :mod:`.markers`) among a MoCap
+    stream's PositionX/Y/Z channels, the factor to metres, or None and why not."""
+    types = types or [""] * len(labels)
+    found: dict[str, dict[str, int]] = {}
+    unit_of: dict[str, str] = {}
+    for i, (lab, ty) in enumerate(zip(labels, types, strict=True)):
+        m = _POS.match(lab.strip())
+        if not m or (ty and not ty.lower().startswith("position")):
+            continue
+        canon = canonical_label(m.group("loc"))
+        if canon is None:
+            continue
+        found.setdefault(canon, {})[m.group("axis").upper()] = i
+        unit_of[canon] = units[i].strip().lower()
+    full = {k: (v["X"], v["Y"], v["Z"]) for k, v in found.items() if set(v) == {"X", "Y", "Z"}}
+    if not found:
+        return None, 1.0, "no pelvis marker (ASIS/PSIS/SACR PositionX/Y/Z channels)"
+    need = {"L_ASIS", "R_ASIS"}
+    if not need <= set(full) or not ({"L_PSIS", "R_PSIS"} <= set(full) or "SACRUM" in full):
+        return None, 1.0, (f"pelvis markers {', '.join(sorted(full))}: need both ASISs and both PSISs "
+                           "(or SACR)")
+    us = {unit_of[k] for k in full}
+    if len(us) != 1 or next(iter(us)) not in LENGTH_UNITS:
+        return None, 1.0, f"marker units {sorted(us)} not understood (mm, cm or m)"
+    return full, LENGTH_UNITS[us.pop()], ""
