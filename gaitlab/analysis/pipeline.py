@@ -322,8 +322,11 @@ def _pelvis(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, mt: np.nd
             n = _checked(st)
             t = st.times()[:n]
             labels, units = st.spec.labels, [ch.unit for ch in st.spec.channels]
-            raw = st.read(0, n, si=False).astype(np.float64)  # units converted by the pelvis code
-            args = (labels, units, t, raw, _rate(st, t), contacts, mt, ml, st.spec.name)
+            def read(cols: list[int], st: RecordedStream = st, n: int = n) -> np.ndarray:
+                # only the pelvis channels, in the stream's own units (the pelvis code converts)
+                return st.read_channels(cols, 0, n, si=False).T
+
+            args = (labels, units, t, read, _rate(st, t), contacts, mt, ml, st.spec.name)
             try:
                 pr = (pelvis_from_markers(*args, lab_up=p.pelvis.lab_up) if source == "markers"
                       else pelvis_from_imu(*args, fusion=p.pelvis.fusion))

@@ -10,6 +10,7 @@ run's mean posture and ``extras.pelvis.reference`` says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from gaitlab.analysis.pelvis.stance import SIDES, empty_pelvis_metrics, pelvis_m
 FUSION = "vqf"
 AXES = {"x": 0, "y": 1, "z": 2}
 MAX_STANDING_SPEED_M_S = 0.03
+Columns = Callable[[list[int]], np.ndarray]  # channel indices -> (n, k) samples in the stream's units
 
 
 @dataclass
@@ -94,11 +96,12 @@ def _up(lab_up: str) -> np.ndarray:
     return u
 
 
-def pelvis_from_markers(labels: list[str], units: list[str], t: np.ndarray, x: np.ndarray, fs: float,
+def pelvis_from_markers(labels: list[str], units: list[str], t: np.ndarray, read: Columns, fs: float,
                         contacts: dict[str, tuple[np.ndarray, np.ndarray]] | None,
                         marker_t: np.ndarray, marker_l: np.ndarray, stream: str, lab_up: str = "z",
                         points: int = 101) -> PelvisResult:
-    """The pelvis from an optical stream's landmark trajectories (raw units, NaN = not seen)."""
+    """The pelvis from an optical stream's landmark trajectories (``read`` gives the columns in
+    the stream's own units; NaN = not seen). Only the pelvis channels are read."""
     res = PelvisResult(empty_pelvis_metrics())
     cols, scale, why = find_pelvis_marker_columns(labels, units)
     if cols is None:
@@ -109,7 +112,9 @@ def pelvis_from_markers(labels: list[str], units: list[str], t: np.ndarray, x: n
                                "to find the stances")
         return res
     t = np.asarray(t, dtype=np.float64)
-    traj = {k: np.asarray(x[:, list(c)], dtype=np.float64) * scale for k, c in cols.items()}
+    names = sorted(cols)
+    xs = np.asarray(read([i for k in names for i in cols[k]]), dtype=np.float64) * scale
+    traj = {k: xs[:, 3 * j:3 * j + 3] for j, k in enumerate(names)}
     frames = landmark_frame(traj)
     centre = 0.5 * (traj["L_ASIS"] + traj["R_ASIS"])
     still = _static_window(t, marker_t, marker_l)
@@ -136,12 +141,13 @@ def pelvis_from_markers(labels: list[str], units: list[str], t: np.ndarray, x: n
     return res
 
 
-def pelvis_from_imu(labels: list[str], units: list[str], t: np.ndarray, x: np.ndarray, fs: float,
+def pelvis_from_imu(labels: list[str], units: list[str], t: np.ndarray, read: Columns, fs: float,
                     contacts: dict[str, tuple[np.ndarray, np.ndarray]] | None,
                     marker_t: np.ndarray, marker_l: np.ndarray, stream: str,
                     points: int = 101, fusion: str = FUSION) -> PelvisResult:
-    """Everything the analysis stores about the pelvis, from one IMU stream's samples ``x``
-    (n, channels, raw units) at recorder-clock times ``t`` and contacts on the same clock."""
+    """Everything the analysis stores about the pelvis, from one IMU stream (``read`` gives
+    the pelvis sensor's columns in the stream's own units) at recorder-clock times ``t`` and
+    contacts on the same clock."""
     res = PelvisResult(empty_pelvis_metrics())
     sensor, why = find_pelvis_imu(labels, units)
     if sensor is None:
@@ -152,7 +158,7 @@ def pelvis_from_imu(labels: list[str], units: list[str], t: np.ndarray, x: np.nd
                                "to find the stances")
         return res
     cols = list(sensor.acc_cols) + list(sensor.gyr_cols)
-    tu, xu = uniform(t, x[:, cols], fs)
+    tu, xu = uniform(t, np.asarray(read(cols), dtype=np.float64), fs)
     if tu.size < 10 * fs:
         res.notes["pelvis"] = f"IMU stream '{stream}': under 10 s of samples"
         return res

@@ -137,7 +137,9 @@ def pelvis_metrics(t: np.ndarray, obliquity_deg: np.ndarray,
 
 
 def empty_pelvis_metrics() -> dict[str, Any]:
-    nul = {s: {"mean": None, "sd": None} for s in SIDES}
-    return {"source": None, "n_cycles": {"L": 0, "R": 0}, "drop_deg": nul,
-            "drop_at_midstance_deg": {s: dict(v) for s, v in nul.items()},
-            "excursion_deg": {s: dict(v) for s, v in nul.items()}, "obliquity_range_deg": None}
+    """The ``pelvis`` block with no pelvis sensor: source null, every value null."""
+    def nul() -> dict[str, dict[str, None]]:
+        return {s: {"mean": None, "sd": None} for s in SIDES}
+
+    return {"source": None, "n_cycles": {"L": 0, "R": 0}, "drop_deg": nul(),
+            "drop_at_midstance_deg": nul(), "excursion_deg": nul(), "obliquity_range_deg": None}
