@@ -340,7 +340,6 @@ def _pelvis(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, mt: np.nd
             res.metrics["pelvis"] = pr.metrics
             res.notes.update(pr.notes)
             res.extras["pelvis"] = pr.extras
-            res.ensembles.update(pr.ensembles)
             res.pelvis_cycles = pr.cycles
             return
     res.notes["pelvis"] = "; ".join(w for w in why if w) or "no pelvis sensor"

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from gaitlab.analysis.cycles import Ensemble
 from gaitlab.analysis.pelvis.angles import mean_rotation
 from gaitlab.analysis.pelvis.imu import imu_pelvis
 from gaitlab.analysis.pelvis.markers import landmark_frame, marker_angles
@@ -35,7 +34,6 @@ class PelvisResult:
     metrics: dict[str, Any]
     notes: dict[str, str] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
-    ensembles: dict[str, Ensemble] = field(default_factory=dict)
     cycles: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # side -> ic_s, curves_deg
 
 
@@ -61,11 +59,8 @@ def _finish(res: PelvisResult, t0: float, obl: np.ndarray, tu: np.ndarray,
         res.notes["pelvis.reference"] = ("no standing period (static_start/static_end markers or 2 s of "
                                          "standing before the run): drop relative to the run's mean posture")
     for s in SIDES:
-        c = per[s].curves_deg
-        if c.shape[0]:
-            sd = c.std(axis=0, ddof=1) if c.shape[0] > 1 else np.full(points, np.nan)
-            res.ensembles[f"PELVIS_DROP_{s}"] = Ensemble(c.mean(axis=0), sd, int(c.shape[0]), "deg")
-        res.cycles[s] = {"ic_s": per[s].cycle_ic_s + t0, "curves_deg": c}
+        # every cycle's curve (the report's EMG-ensemble page must not take it for a muscle)
+        res.cycles[s] = {"ic_s": per[s].cycle_ic_s + t0, "curves_deg": per[s].curves_deg}
     left_out = {s: per[s].left_out for s in SIDES}
     if min(m["n_cycles"].values()) == 0:
         res.notes["pelvis.n_cycles"] = f"stances left out: {left_out}"
