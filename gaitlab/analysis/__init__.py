@@ -1,8 +1,8 @@
-"""Analysis: session file → metrics contract (``gaitlab.metrics/1``, docs/metrics.md).
+"""Analysis: session file → metrics contract (``gaitlab.metrics/2``, docs/metrics.md).
 
 Pure signal-processing modules (:mod:`~gaitlab.analysis.pressure`, :mod:`~gaitlab.analysis.gait`,
-:mod:`~gaitlab.analysis.emg`, :mod:`~gaitlab.analysis.strength`) work on arrays and
-sampling rates; :mod:`~gaitlab.analysis.pipeline` reads the session file and assembles
+:mod:`~gaitlab.analysis.emg`, :mod:`~gaitlab.analysis.strength`, :mod:`~gaitlab.analysis.pelvis`)
+work on arrays and sampling rates; :mod:`~gaitlab.analysis.pipeline` reads the session file and assembles
 the contract.
 """
 

@@ -87,12 +87,19 @@ class StrengthParams:
 
 
 @dataclass
+class PelvisParams:
+    fusion: str = "vqf"  # sacral IMU orientation: vqf | vqf-online | imufusion (docs/validation.md)
+    lab_up: str = "z"  # optical markers: the lab axis that points up (x, y, z; "-y" for down-Y labs)
+
+
+@dataclass
 class AnalysisParams:
     pressure: PressureParams = field(default_factory=PressureParams)
     force: ForceParams = field(default_factory=ForceParams)
     sides: SideParams = field(default_factory=SideParams)
     emg: EmgParams = field(default_factory=EmgParams)
     strength: StrengthParams = field(default_factory=StrengthParams)
+    pelvis: PelvisParams = field(default_factory=PelvisParams)
     montage: dict[str, str] = field(default_factory=dict)  # EMG label → MUSCLE_SIDE
     devices: dict[str, str] = field(default_factory=dict)  # role → stream key, picked by hand
 

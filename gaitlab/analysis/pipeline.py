@@ -1,4 +1,4 @@
-"""Session file → metrics contract (``gaitlab.metrics/1``).
+"""Session file → metrics contract (``gaitlab.metrics/2``: every ``/1`` key plus ``pelvis``).
 
 This is the only module of the analysis that touches the session file; everything it
 calls is a pure function over arrays and sampling rates.
@@ -26,13 +26,16 @@ from gaitlab.analysis import gait as G
 from gaitlab.analysis import onsets as O
 from gaitlab.analysis import strength as S
 from gaitlab.analysis.params import AnalysisParams, EmgParams
+from gaitlab.analysis.pelvis.from_session import pelvis_from_imu, pelvis_from_markers
+from gaitlab.analysis.pelvis.imu import FUSION_METHODS
+from gaitlab.analysis.pelvis.stance import empty_pelvis_metrics
 from gaitlab.analysis.pressure import Contacts, Frames, contacts_from_blocks, unloaded_frame
 from gaitlab.errors import GaitlabError, StreamFormatError
 from gaitlab.io.session import RecordedStream, Session, open_session
 from gaitlab.memory import reuse_freed_memory
 from gaitlab.procs import guard_child, parent_token
 
-METRICS_SCHEMA = "gaitlab.metrics/1"
+METRICS_SCHEMA = "gaitlab.metrics/2"
 SIDE_CODE = {"L": G.LEFT, "R": G.RIGHT}
 
 
@@ -49,6 +52,7 @@ class AnalysisResult:
     ensembles: dict[str, C.Ensemble] = field(default_factory=dict)  # per muscle, gait cycle
     extras: dict[str, Any] = field(default_factory=dict)  # outputs outside the contract
     mvc_windows: dict[tuple[str, float], tuple[float, float]] = field(default_factory=dict)
+    pelvis_cycles: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # side → ic_s, curves
     stored: bool = False
     store_error: str = ""
 
@@ -64,6 +68,7 @@ def empty_metrics() -> dict[str, Any]:
         "strength": {"hip_abduction": {
             s: {"peak_force_N": None, "trials_N": [], "torque_Nm_per_kg": None, "cv_pct": None}
             for s in ("L", "R")} | {"lsi_pct": None}},
+        "pelvis": empty_pelvis_metrics(),
     }
 
 
@@ -293,6 +298,51 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
         res.notes["gait.step_width_index_pct"] = "no leg_length_m in the session's athlete"
     res.extras["gait_temporal"] = G.temporal_metrics(sc, belt)
     return sc
+
+
+def _pelvis(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, mt: np.ndarray, ml: np.ndarray,
+            res: AnalysisResult) -> None:
+    """The ``pelvis`` block from pelvis markers, else a sacral IMU (docs/metrics.md, "Pelvis");
+    a failure of this block alone is a note, not a failed analysis."""
+    # every MoCap/IMU stream is a candidate (the pelvis is found by its channels), unless a
+    # device was picked for the role by hand
+    cands = s.by_role("imu") if "imu" in p.devices else [st for st in s.streams.values() if st.role == "imu"]
+    streams = [st for st in cands if st.n_samples > 0]
+    if not streams:
+        res.notes["pelvis"] = "no pelvis sensor: no MoCap/IMU stream (pelvis markers or a sacral IMU)"
+        return
+    contacts = None
+    if sc is not None:
+        c, run = sc.contacts, sc.bout >= 0
+        contacts = {k: (c.ic[run & (sc.side == code)], c.to[run & (sc.side == code)])
+                    for k, code in SIDE_CODE.items()}
+    why = []
+    for source in ("markers", "imu"):
+        for st in streams:
+            n = _checked(st)
+            t = st.times()[:n]
+            labels, units = st.spec.labels, [ch.unit for ch in st.spec.channels]
+            def read(cols: list[int], st: RecordedStream = st, n: int = n) -> np.ndarray:
+                # only the pelvis channels, in the stream's own units (the pelvis code converts)
+                return st.read_channels(cols, 0, n, si=False).T
+
+            args = (labels, units, t, read, _rate(st, t), contacts, mt, ml, st.spec.name)
+            try:
+                pr = (pelvis_from_markers(*args, lab_up=p.pelvis.lab_up) if source == "markers"
+                      else pelvis_from_imu(*args, fusion=p.pelvis.fusion))
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                why.append(f"stream '{st.spec.name}' ({source}): cannot compute "
+                           f"({(str(exc).splitlines() or [''])[0]})")
+                continue
+            if pr.metrics["source"] is None:
+                why.append(pr.notes.get("pelvis", ""))
+                continue
+            res.metrics["pelvis"] = pr.metrics
+            res.notes.update(pr.notes)
+            res.extras["pelvis"] = pr.extras
+            res.pelvis_cycles = pr.cycles
+            return
+    res.notes["pelvis"] = "; ".join(w for w in why if w) or "no pelvis sensor"
 
 
 def _strength_order(s: Session, st: RecordedStream, p: AnalysisParams) -> tuple[str, str]:
@@ -656,6 +706,9 @@ def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | 
                     ) -> AnalysisResult:
     """Compute the metrics contract for one session file (read-only; see :func:`store`)."""
     p = params if isinstance(params, AnalysisParams) else AnalysisParams.from_dict(params or {})
+    if p.pelvis.fusion not in FUSION_METHODS:
+        raise GaitlabError(f"pelvis.fusion '{p.pelvis.fusion}' is unknown; use one of "
+                           f"{', '.join(FUSION_METHODS)}")
     if p.emg.onset_method not in O.METHODS:
         raise GaitlabError(f"emg.onset_method '{p.emg.onset_method}' is unknown; use one of "
                            f"{', '.join(O.METHODS)}")
@@ -671,6 +724,7 @@ def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | 
             mt, ml = _markers(s)
             sc = _gait(s, p, mt, ml, res)
             res.contacts = sc
+            _pelvis(s, p, sc, mt, ml, res)
             trials = _strength(s, p, mt, ml, res)
             res.trials = trials
             _emg(emg.result(), p, sc, trials, res)
@@ -693,7 +747,7 @@ def store(path: str | Path, res: AnalysisResult) -> None:
         write_analysis(path, res.metrics, res.parameters, ensembles=res.ensembles,
                        extras=res.extras,
                        contacts=G.contact_table(res.contacts) if res.contacts else None,
-                       emg_cycles=res.emg_cycles)
+                       emg_cycles=res.emg_cycles, pelvis_cycles=res.pelvis_cycles)
         res.stored = True
     except (GaitlabError, OSError) as exc:
         res.stored = False

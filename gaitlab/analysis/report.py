@@ -76,5 +76,18 @@ def format_table(res: AnalysisResult) -> str:
                          f", RFD(0–200 ms) {_v(x['rfd_best_N_per_s'], ' N/s', 0)}")
     basis = res.parameters.get("strength_lsi_basis", "")
     lines.append(f"  LSI {_v(h['lsi_pct'], ' %')}" + (f"  ({basis})" if h["lsi_pct"] else ""))
+    pv = m.get("pelvis")
+    if pv is not None:
+        ref = res.extras.get("pelvis", {}).get("reference")
+        lines.append(f"Pelvic drop (source: {pv['source'] or 'none'}; + = swing side lower, L/R = stance)"
+                     + _why(res, "pelvis"))
+        if pv["source"]:
+            for key, name in (("drop_deg", "peak drop"), ("drop_at_midstance_deg", "drop at midstance"),
+                              ("excursion_deg", "excursion")):
+                lines.append(f"  {name + ' L / R':<22}{_msd(pv[key]['L'], '°')} / {_msd(pv[key]['R'], '°')}")
+            basis = "standing" if ref == "static" else "the run mean"
+            lines.append(f"  {'obliquity range':<22}{_v(pv['obliquity_range_deg'], '°')}  "
+                         f"(cycles L {pv['n_cycles']['L']}, R {pv['n_cycles']['R']}; relative to "
+                         f"{basis})" + _why(res, "pelvis.reference"))
     lines += [f"warning: {w}" for w in res.warnings]
     return "\n".join(lines)

@@ -423,7 +423,8 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
                    ensembles: dict[str, Any] | None = None,
                    extras: dict[str, Any] | None = None,
                    contacts: dict[str, np.ndarray] | None = None,
-                   emg_cycles: dict[str, dict[str, Any]] | None = None) -> None:
+                   emg_cycles: dict[str, dict[str, Any]] | None = None,
+                   pelvis_cycles: dict[str, dict[str, Any]] | None = None) -> None:
     """Store the metrics and the parameters that produced them in ``/analysis``.
 
     Optional: ``ensembles`` (name → object with ``mean``, ``sd`` arrays, ``n_cycles``,
@@ -431,7 +432,8 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
     ``extras_json`` attribute; ``contacts`` (column → array, one row per contact,
     :func:`gaitlab.analysis.gait.contact_table`) to ``/analysis/contacts``; ``emg_cycles``
     (``MUSCLE_SIDE`` → ``ic_s``, ``onset_ms``, ``offset_ms``, ``reason``, ``method``) to
-    ``/analysis/emg_cycles/<MUSCLE_SIDE>``.
+    ``/analysis/emg_cycles/<MUSCLE_SIDE>``; ``pelvis_cycles`` (side → ``ic_s``, ``curves_deg``
+    (cycles × points): the drop signal over each gait cycle) to ``/analysis/pelvis_cycles/<L|R>``.
 
     A recording interrupted by a crash cannot be opened for writing (HDF5 keeps its
     "open for write" flag): this raises a one-line error pointing to ``gaitlab repair``
@@ -479,3 +481,13 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
                 h.attrs["method"] = str(cyc.get("method", ""))
                 h.attrs["onset_ms"] = "burst onset − ipsilateral IC (ms; NaN = cycle rejected)"
                 h.attrs["reason"] = "why a cycle was rejected ('' when accepted)"
+        if pelvis_cycles:
+            pg = g.create_group("pelvis_cycles")
+            for side, cyc in pelvis_cycles.items():
+                h = pg.create_group(side)
+                h.create_dataset("ic_s", data=np.asarray(cyc["ic_s"], dtype=np.float64))
+                h.create_dataset("curves_deg", data=np.asarray(cyc["curves_deg"], dtype=np.float64))
+                h.attrs["curves_deg"] = ("per gait cycle (rows; IC of this side at 0 %, next IC at 100 %), "
+                                         "the lowering of the opposite side relative to standing, degrees "
+                                         "(+ = opposite side lower; docs/metrics.md, Pelvis)")
+                h.attrs["ic_s"] = "IC of each cycle, recorder clock (s)"

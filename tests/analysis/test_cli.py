@@ -20,11 +20,13 @@ CONTRACT_KEYS = {
              "step_width_index_pct", "contact_time_ms", "foot_progression_deg"},
     "emg_muscle": {"onset_ms", "offset_ms", "n_cycles", "peak_pct_mvc"},
     "strength_side": {"peak_force_N", "trials_N", "torque_Nm_per_kg", "cv_pct"},
+    "pelvis": {"source", "n_cycles", "drop_deg", "drop_at_midstance_deg", "excursion_deg",
+               "obliquity_range_deg"},
 }
 
 
 def _contract_complete(m: dict) -> None:
-    assert m["schema"] == "gaitlab.metrics/1"
+    assert m["schema"] == "gaitlab.metrics/2"  # every /1 key, plus "pelvis"
     assert set(m["gait"]) == CONTRACT_KEYS["gait"]
     assert set(m["gait"]["step_width_cm"]) == {"mean", "sd"}
     assert set(m["gait"]["contact_time_ms"]) == set(m["gait"]["foot_progression_deg"]) == {"L", "R"}
@@ -34,6 +36,11 @@ def _contract_complete(m: dict) -> None:
     h = m["strength"]["hip_abduction"]
     assert set(h) == {"L", "R", "lsi_pct"}
     assert set(h["L"]) == set(h["R"]) == CONTRACT_KEYS["strength_side"]
+    pv = m["pelvis"]
+    assert set(pv) == CONTRACT_KEYS["pelvis"]
+    assert set(pv["n_cycles"]) == {"L", "R"}
+    for k in ("drop_deg", "drop_at_midstance_deg", "excursion_deg"):
+        assert set(pv[k]) == {"L", "R"} and set(pv[k]["L"]) == set(pv[k]["R"]) == {"mean", "sd"}
 
 
 @pytest.fixture(scope="module")
