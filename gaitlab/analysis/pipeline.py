@@ -304,10 +304,10 @@ def _pelvis(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, mt: np.nd
             res: AnalysisResult) -> None:
     """The ``pelvis`` block from pelvis markers, else a sacral IMU (docs/metrics.md, "Pelvis");
     a failure of this block alone is a note, not a failed analysis."""
-    # every MoCap/IMU stream is a candidate (the pelvis is found by its channels), unless a
-    # device was picked for the role by hand
-    cands = s.by_role("imu") if "imu" in p.devices else [st for st in s.streams.values() if st.role == "imu"]
-    streams = [st for st in cands if st.n_samples > 0]
+    # every MoCap/IMU stream of the lab's choice is a candidate (the pelvis is found by its
+    # channels: shank IMUs beside a sacral one are no rivals); two that both carry a pelvis are
+    # never chosen between
+    streams = [st for st in s.candidates("imu") if st.n_samples > 0]
     if not streams:
         res.notes["pelvis"] = "no pelvis sensor: no MoCap/IMU stream (pelvis markers or a sacral IMU)"
         return
@@ -318,6 +318,7 @@ def _pelvis(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, mt: np.nd
                     for k, code in SIDE_CODE.items()}
     why = []
     for source in ("markers", "imu"):
+        found: list[tuple[RecordedStream, Any]] = []
         for st in streams:
             n = _checked(st)
             t = st.times()[:n]
@@ -337,6 +338,15 @@ def _pelvis(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, mt: np.nd
             if pr.metrics["source"] is None:
                 why.append(pr.notes.get("pelvis", ""))
                 continue
+            found.append((st, pr))
+        if len(found) > 1:
+            listed = "; ".join(f"{st.key} ('{st.spec.name}' on host {st.spec.hostname or '?'})"
+                               for st, _ in found)
+            res.notes["pelvis"] = (f"{len(found)} streams carry a pelvis ({source}): {listed}; pick one "
+                                   f"with 'gaitlab analyze --device imu={found[0][0].key}'")
+            return
+        if found:
+            pr = found[0][1]
             res.metrics["pelvis"] = pr.metrics
             res.notes.update(pr.notes)
             res.extras["pelvis"] = pr.extras

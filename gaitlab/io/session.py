@@ -331,13 +331,10 @@ class Session:
         naming them and how to pick one."""
         if role in self._picks:
             return [self.streams[self._picks[role]]]
-        found = [s for s in self.streams.values() if s.role == role]
-        choice = self.device_choice()
-        stored = choice is not None and role in choice
-        if stored:
-            found = [s for s in found if s.key in choice[role]]  # type: ignore[index]
-            if role == "markers":
-                return found  # the lab's own event streams (device, console), chosen together
+        found = self.candidates(role)
+        stored = self._stored(role)
+        if stored and role == "markers":
+            return found  # the lab's own event streams (device, console), chosen together
         slots: dict[str, list[RecordedStream]] = {}
         for s in found:
             slots.setdefault(s.spec.hostname if role == "markers" else s.spec.side, []).append(s)
@@ -353,6 +350,21 @@ class Session:
                 f"{self.path}: {len(rivals)} {role} streams and {why} one: {listed}; pick one with "
                 f"'gaitlab analyze --device {role}={rivals[0].key}' (or another key)")
         return found
+
+    def candidates(self, role: Role) -> list[RecordedStream]:
+        """The streams of a role that may serve it: the one picked by hand, else those of the
+        stored device choice, else all of that role (no check for rivals: see :meth:`by_role`)."""
+        if role in self._picks:
+            return [self.streams[self._picks[role]]]
+        found = [s for s in self.streams.values() if s.role == role]
+        if self._stored(role):
+            choice = self.device_choice() or {}
+            found = [s for s in found if s.key in choice[role]]
+        return found
+
+    def _stored(self, role: Role) -> bool:
+        choice = self.device_choice()
+        return choice is not None and role in choice
 
     def close(self) -> None:
         self.file.close()

@@ -5,6 +5,7 @@ events, analysed and stored; the per-cycle curves read back with plain h5py."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import h5py
@@ -135,3 +136,18 @@ def test_wrong_lab_vertical_is_a_note(run, tmp_path: Path) -> None:
                           {"pelvis": {"lab_up": "w"}})
     assert res.metrics["pelvis"]["source"] is None
     assert "lab_up" in res.notes["pelvis"]
+
+
+def test_two_streams_with_a_pelvis_are_never_chosen_between(run, tmp_path: Path) -> None:
+    """A second lab's mocap (or a copy of the stream) carries a pelvis too: no guess, a note
+    naming both and how to pick; the pick is then honoured."""
+    other = dataclasses.replace(_mocap(run), name="Qualisys lab 2")
+    path = write_session(tmp_path / "two.h5", [_mocap(run), other, _events(run)])
+    res = analyze_session(path)
+    assert res.metrics["pelvis"]["source"] is None
+    note = res.notes["pelvis"]
+    assert "2 streams carry a pelvis (markers)" in note and "Qualisys lab 2" in note, note
+    assert "gaitlab analyze --device imu=" in note
+    assert res.metrics["gait"]["source"] == "events"  # the rest of the analysis goes on
+    picked = analyze_session(path, {"devices": {"imu": "Qualisys lab 2"}})
+    assert picked.metrics["pelvis"]["source"] == "markers"
