@@ -3,7 +3,8 @@
 Each spec: name, type, source_id, channels, srate (0 = irregular), fmt ("float32" …
 or "string"), optional labels, units, geometry {rows, cols, row_pitch_mm, col_pitch_mm},
 desc_channels (number of desc/channel entries; default = channels), nan_every (channel 1
-of every k-th sample is NaN), noise (channels 1… random), duration (s, default forever).
+of every k-th sample is NaN), noise (channels 1… random), duration (s, default forever),
+lag (s: each sample is pushed this long after its stamp, as by a device with latency).
 Numeric sample i has every channel = i and stamp t0 + i / srate; string sample i is
 "m <i>" stamped with local_clock(). Prints one JSON line {"t0": {name: t0}} when ready.
 """
@@ -58,7 +59,7 @@ def main() -> None:
                     o.push_sample([f"m {i}"] * s["channels"], pylsl.local_clock())
                 sent[k] = max(sent[k], due)
                 continue
-            due = int((now - t0) * srate)
+            due = int((now - s.get("lag", 0.0) - t0) * srate)
             if due <= sent[k]:
                 continue
             idx = np.arange(sent[k], due)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import pylsl
 from pylsl.util import LostError
 
 from gaitlab.athlete import Profile
@@ -35,6 +36,7 @@ from gaitlab.record.filters import StreamFilter
 from gaitlab.record.stream import StreamState
 
 _UNCLOSABLE: list[SessionWriter] = []  # writers whose file HDF5 failed to close
+STOP_SETTLE_S = 1.0  # after a stop, wait at most this long for samples stamped before it
 
 
 @dataclass(frozen=True)
@@ -177,10 +179,17 @@ class Recorder:
         next_flush = self._t0 + self.flush_interval_s
         next_status = self._t0 + 1.0
         error = ""
+        stop_at: tuple[float, float] | None = None  # (LSL time of the stop, monotonic end of settling)
         try:
             while True:
                 now = time.monotonic()
-                done = stop_event.is_set() or (duration_s is not None and now - self._t0 >= duration_s)
+                if stop_at is None and (stop_event.is_set() or
+                                        (duration_s is not None and now - self._t0 >= duration_s)):
+                    stop_at = (pylsl.local_clock(), now + STOP_SETTLE_S)
+                # a stop keeps what was sampled up to its moment: the samples still on their way
+                # (LSL's latency, a loaded machine) are waited for, at most STOP_SETTLE_S
+                done = stop_at is not None and (now >= stop_at[1] or all(
+                    s.caught_up(stop_at[0]) for s in self._states.values()))
                 self._drain(outbox, connector)
                 self._write_devices()
                 self._write_montages()
@@ -195,7 +204,10 @@ class Recorder:
                     next_status = now + 1.0
                 if done:
                     break
-                stop_event.wait(self.tick_s)
+                if stop_at is None:
+                    stop_event.wait(self.tick_s)
+                else:
+                    time.sleep(self.tick_s)
         except (OSError, RuntimeError) as exc:  # h5py reports a failed flush as RuntimeError
             error = self._disk_error(exc)
         finally:

@@ -58,6 +58,7 @@ class StreamState:
         self.first_ts: float | None = None
         self.last_ts: float | None = None
         self.first_seen = pylsl.local_clock()
+        self.offset = 0.0  # the latest clock offset (s): stream stamp + offset = our LSL clock
         self._reconnected = False
         row_bytes = 64 * self.channels if self.is_string else self.dtype.itemsize * self.channels
         self.pull_rows = pull_rows_for(srate, row_bytes)
@@ -137,6 +138,14 @@ class StreamState:
 
     def add_offset(self, recorder_time: float, offset: float) -> None:
         self._offsets.append((recorder_time, offset))
+        self.offset = offset
+
+    def caught_up(self, t_lsl: float) -> bool:
+        """Whether the samples up to ``t_lsl`` (this machine's LSL clock) are in: true for a
+        stream that is not connected or has no nominal rate (nothing to wait for)."""
+        if not self.connected or self.srate <= 0:
+            return True
+        return self.last_ts is not None and self.last_ts + self.offset >= t_lsl - 1.0 / self.srate
 
     # --- writing ----------------------------------------------------------------------
     def write_pending(self) -> None:

@@ -225,3 +225,28 @@ def test_emg_montage_is_written_into_the_stream_group_and_used_by_the_analysis(
     # an explicit analysis montage still wins over the file's
     other = analyze_session(out, {"montage": {"EMG4": "GMAX_R"}})
     assert "GMAX_R" in other.metrics["emg"] and "TFL_R" not in other.metrics["emg"]
+
+
+def test_a_stop_keeps_the_samples_stamped_before_it(tmp_path: Path, uid: str, lsl_publisher) -> None:
+    """A device whose samples arrive 0.4 s after their stamps: a stop (the console's Stop,
+    Ctrl-C) waits for what was sampled up to its moment instead of cutting 0.4 s off."""
+    spec = emg_spec(uid, 500.0)
+    spec["lag"] = 0.4
+    pub = lsl_publisher([spec])
+    out = tmp_path / "lag.h5"
+    rec = Recorder(out, None, StreamFilter(source_ids=(f"emg-{uid}",)))
+    stop = threading.Event()
+    th, res = run_in_thread(rec, None, stop)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (rec.streams() and rec.streams()[0].samples > 500):
+        time.sleep(0.05)
+    stopped = pylsl.local_clock()
+    stop.set()
+    th.join(timeout=20)
+    assert "error" not in res
+    with open_session(out) as s:
+        (emg,) = s.by_role("emg")
+        last = float(emg.time_stamps[-1])
+        assert s.attrs["complete"]
+    assert last >= stopped - 0.05, f"the last {stopped - last:.3f} s before the stop are missing"
+    assert last > pub.t0[f"emg-{uid}"]
