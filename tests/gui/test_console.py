@@ -97,13 +97,13 @@ def test_console_driven_by_its_controls_records_the_panel_and_summarises(lab, qt
         combo.setFocus()
         QTest.keyClicks(combo, text[:5])
         assert combo.currentText() == text
-    steps0 = len(mon.gait_view().steps)
     QTest.mouseClick(win.rec_button, LEFT)
     assert win.rec_button.text() == "Stop"
     n0 = win.frames
     # the four streams of the panel and the console's markers are being recorded, and the UI
     # keeps redrawing meanwhile
     qtbot.waitUntil(lambda: "5 of 5 streams" in win.rec_label.text(), timeout=10000)
+    steps0 = len(mon.gait_view().steps)  # counted from here: the file holds every step after it
     qtbot.waitUntil(lambda: win.frames - n0 > 40, timeout=10000)
     # sensor-to-paint latencies of the EMG and force traces pile up while their tab is shown
     qtbot.waitUntil(lambda: win.latencies.size > 50, timeout=20000)

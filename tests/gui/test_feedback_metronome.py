@@ -19,23 +19,28 @@ def _sink(path) -> list[str]:
     return [sys.executable, "-c", code, str(path)]
 
 
+def _gaps(path) -> np.ndarray:
+    """Samples between the clicks written so far (a click: a run of non-zero samples)."""
+    pcm = np.fromfile(path, np.int16) if path.exists() else np.zeros(0, np.int16)
+    nz = np.flatnonzero(pcm)
+    return np.diff(nz[np.r_[True, np.diff(nz) > 200]]) if nz.size else np.zeros(0, np.int64)
+
+
 def test_metronome_toggle_streams_clicks_at_the_target_cadence(qtbot, tmp_path) -> None:
     out = tmp_path / "clicks.s16"
     met = Metronome(command=_sink(out), fs=48000)
     win = BiofeedbackWindow(Targets(cadence_spm=180.0, metronome=True), metronome=met)
     qtbot.addWidget(win)
     assert win.sync_metronome() == "" and met.running
-    qtbot.wait(800)
+    # polled, not slept: on a loaded machine the player reaches the file late
+    qtbot.waitUntil(lambda: np.count_nonzero(_gaps(out) == 16000) >= 2, timeout=10000)
     win.targets.cadence_spm = 160.0
     win.sync_metronome()  # same process, new tempo
-    qtbot.wait(1000)
+    qtbot.waitUntil(lambda: np.count_nonzero(_gaps(out) == 18000) >= 2, timeout=10000)
     win.targets.metronome = False
     win.sync_metronome()
     assert not met.running
-    pcm = np.fromfile(out, np.int16)
-    nz = np.flatnonzero(pcm)
-    beats = nz[np.r_[True, np.diff(nz) > 200]]
-    gaps = np.diff(beats)
+    gaps = _gaps(out)
     assert gaps[0] == 16000 and gaps[-1] == 18000  # 180, then 160 clicks/min at 48 kHz, to the sample
     odd = gaps[(gaps != 16000) & (gaps != 18000)]
     assert odd.size <= 1 and np.all(odd < 18000)  # at most the one beat where the tempo changed
