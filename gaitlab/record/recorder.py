@@ -37,6 +37,7 @@ from gaitlab.record.stream import StreamState
 
 _UNCLOSABLE: list[SessionWriter] = []  # writers whose file HDF5 failed to close
 STOP_SETTLE_S = 1.0  # after a stop, wait at most this long for samples stamped before it
+STOP_MARKERS_S = 0.25  # … and this long for markers sent before it (their streams have no rate)
 
 
 @dataclass(frozen=True)
@@ -179,17 +180,14 @@ class Recorder:
         next_flush = self._t0 + self.flush_interval_s
         next_status = self._t0 + 1.0
         error = ""
-        stop_at: tuple[float, float] | None = None  # (LSL time of the stop, monotonic end of settling)
+        stop_at: tuple[float, float] | None = None  # the stop's LSL and monotonic times
         try:
             while True:
                 now = time.monotonic()
                 if stop_at is None and (stop_event.is_set() or
                                         (duration_s is not None and now - self._t0 >= duration_s)):
-                    stop_at = (pylsl.local_clock(), now + STOP_SETTLE_S)
-                # a stop keeps what was sampled up to its moment: the samples still on their way
-                # (LSL's latency, a loaded machine) are waited for, at most STOP_SETTLE_S
-                done = stop_at is not None and (now >= stop_at[1] or all(
-                    s.caught_up(stop_at[0]) for s in self._states.values()))
+                    stop_at = (pylsl.local_clock(), now)
+                done = stop_at is not None and self._settled(*stop_at, now)
                 self._drain(outbox, connector)
                 self._write_devices()
                 self._write_montages()
@@ -224,6 +222,18 @@ class Recorder:
         size = self.path.stat().st_size if self.path.exists() else 0
         return RecordingSummary(self.path, time.monotonic() - self._t0, size, complete,
                                 self.streams(), list(self.warnings))
+
+    def _settled(self, stop_lsl: float, stopped: float, now: float) -> bool:
+        """Whether a stop (at ``stop_lsl`` on the LSL clock, ``stopped`` on the monotonic one)
+        may end the recording: what was sampled up to its moment is kept, so the samples still
+        on their way (LSL's latency, a loaded machine) are waited for, at most STOP_SETTLE_S;
+        an irregular stream (markers) cannot tell, so it is given STOP_MARKERS_S."""
+        if now >= stopped + STOP_SETTLE_S:
+            return True
+        states = self._states.values()
+        if not all(s.caught_up(stop_lsl) for s in states):
+            return False
+        return now >= stopped + STOP_MARKERS_S or not any(s.connected and s.srate <= 0 for s in states)
 
     def status_line(self) -> str:
         elapsed = time.monotonic() - self._t0
