@@ -28,6 +28,9 @@ class PressureParams:
 @dataclass
 class ForceParams:
     threshold_N: float = 50.0  # vertical force above which a foot is in contact
+    # a dip under the threshold shorter than this (TO → next IC) is noise, not a flight:
+    # the two runs above it are one contact (a noisy plate's force chatters at IC and TO)
+    min_gap_ms: float = 20.0
 
 
 @dataclass

@@ -59,7 +59,8 @@ def empty_metrics() -> dict[str, Any]:
         "gait": {"source": None, "n_steps": None, "cadence_spm": None,
                  "step_width_cm": {"mean": None, "sd": None}, "crossover_pct": None,
                  "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None},
-                 "foot_progression_deg": {"L": None, "R": None}},
+                 "foot_progression_deg": {"L": None, "R": None},
+                 "contacts": G.contact_accounting(None)},
         "emg": {},
         "strength": {"hip_abduction": {
             s: {"peak_force_N": None, "trials_N": [], "torque_Nm_per_kg": None, "cv_pct": None}
@@ -271,10 +272,11 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
         sc = G.side_contacts(c, p.pressure, p.sides)
         src = "force"
     elif events.any():
-        c, side = G.contacts_from_events(mt[events], ml[events], p.pressure.max_contact_ms / 1000)
+        c, side = G.contacts_from_events(mt[events], ml[events])
         ok = G.running_mask(c, p.pressure)
         bout = G.split_bouts(c.ic, ok, p.sides)
-        sc = G.SidedContacts(c, np.where(bout >= 0, side, G.UNKNOWN), bout)
+        sc = G.SidedContacts(c, side, bout)  # the events name the foot, in a bout or not
+        sc.left_out = G.left_out_reasons(sc, p.pressure)
         src = "events"
         res.notes["gait.step_width_cm"] = "gait events carry no foot placement"
     else:
@@ -287,12 +289,27 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
                 f"(position {b['position_score']:+.2f}, gait line {b['gait_line_score']:+.2f})")
     leg = s.athlete.get("leg_length_m")
     res.metrics["gait"] = G.gait_metrics(sc, float(leg) if leg else None, src)
+    acc = res.metrics["gait"]["contacts"]
+    why = ", ".join(f"{n} {code}" for code, n in acc["left_out"].items() if n)
     if res.metrics["gait"]["n_steps"] == 0:
-        res.notes["gait"] = f"{src}: no running bout found ({len(c)} contacts)"
+        res.notes["gait"] = f"{src}: no running bout found ({len(c)} contacts: {why or 'none'})"
+    res.extras["gait_left_out"] = _left_out_list(sc, float(s.attrs.get("start_lsl_time", 0.0) or 0.0))
     if not leg:
         res.notes["gait.step_width_index_pct"] = "no leg_length_m in the session's athlete"
     res.extras["gait_temporal"] = G.temporal_metrics(sc, belt)
     return sc
+
+
+def _left_out_list(sc: G.SidedContacts, t0: float) -> list[dict[str, Any]]:
+    """Every contact left out, in time order: its row in ``/analysis/contacts``, IC and TO
+    (s since the session's start), stance (ms), side and the :data:`gait.LEFT_OUT` code."""
+    c, why = sc.contacts, sc.left_out
+    if why is None:
+        return []
+    return [{"row": int(i), "ic_s": _num(c.ic[i] - t0, 3), "to_s": _num(c.to[i] - t0, 3),
+             "stance_ms": _num((c.to[i] - c.ic[i]) * 1000, 1),
+             "side": {G.LEFT: "L", G.RIGHT: "R"}.get(int(sc.side[i])), "reason": str(why[i])}
+            for i in np.flatnonzero(why != "")]
 
 
 def _strength_order(s: Session, st: RecordedStream, p: AnalysisParams) -> tuple[str, str]:

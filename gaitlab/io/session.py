@@ -414,6 +414,8 @@ def _check_writable_session(p: Path) -> None:
 
 #: unit of each column of ``/analysis/contacts`` (docs/hdf5-schema.md)
 CONTACT_UNITS = {"ic_s": "s", "to_s": "s", "side": "0 = L, 1 = R, -1 = unknown",
+                 "used": "1 = used by the metrics, 0 = left out",
+                 "left_out": "why the contact is left out ('' = used; docs/metrics.md)",
                  "bout": "running bout id, -1 = not in a bout", "x_m": "m",
                  "step_width_cm": "cm", "contact_time_ms": "ms", "foot_progression_deg": "deg",
                  "gait_line_x_m": "m", "gait_line_y_m": "m"}
@@ -464,8 +466,10 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
             cg.attrs["rows"] = "one per foot contact, in time order"
             cg.attrs["gait_line_phase_pct"] = np.linspace(0.0, 100.0, 21)
             for name, col in contacts.items():
-                d = cg.create_dataset(name, data=np.asarray(col), compression="gzip",
-                                      compression_opts=4)
+                arr = np.asarray(col)
+                if arr.dtype.kind in "OU":  # text column (e.g. left_out): variable-length UTF-8
+                    arr = np.asarray([str(v) for v in arr], dtype=h5py.string_dtype())
+                d = cg.create_dataset(name, data=arr, compression="gzip", compression_opts=4)
                 d.attrs["unit"] = CONTACT_UNITS.get(name, "")
         if emg_cycles:
             eg = g.create_group("emg_cycles")

@@ -98,3 +98,7 @@ def test_running_defaults_reject_walking_contacts_with_a_reason(run: dict[str, A
     res = analyze_session(run["path"])  # max_contact_ms 600: a 750 ms stance is not running
     assert res.metrics["gait"]["cadence_spm"] is None
     assert "no running bout" in res.notes["gait"]
+    acc = res.metrics["gait"]["contacts"]  # every contact accounted for, with its reason
+    lo = acc["left_out"]
+    assert acc["used"]["total"] == 0 and sum(lo.values()) == acc["found"]["total"]
+    assert lo["stance_above_range"] == run["cmp"]["n_matched_ic"] - lo["partial_end"]
