@@ -278,7 +278,7 @@ def gait_metrics(sc: SidedContacts, leg_length_m: float | None, source: str) -> 
                            "step_width_cm": {"mean": None, "sd": None}, "crossover_pct": None,
                            "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None},
                            "foot_progression_deg": {"L": None, "R": None},
-                           "contacts": contact_accounting(sc)}
+                           "cadence_estimated": None, "contacts": contact_accounting(sc)}
     if not inb.any():
         return out
     bi = bout[inb]
@@ -287,9 +287,11 @@ def gait_metrics(sc: SidedContacts, leg_length_m: float | None, source: str) -> 
     last = np.r_[bi[1:] != bi[:-1], True]
     n_int = int(inb.sum() - first.sum())
     dur = float(np.sum(ic[last] - ic[first]))
-    if n_int > 0 and dur > 0:
-        out["cadence_spm"] = _num(60.0 * n_int / dur, 2)
     sd = side[inb]
+    one_foot = np.unique(sd).size == 1  # e.g. one foot switch: intervals are strides
+    if n_int > 0 and dur > 0:
+        out["cadence_spm"] = _num((2.0 if one_foot else 1.0) * 60.0 * n_int / dur, 2)
+        out["cadence_estimated"] = one_foot
     w = step_widths(sc)[inb] * 100
     w = w[np.isfinite(w)]
     if w.size:
@@ -351,21 +353,24 @@ def temporal_metrics(sc: SidedContacts, belt_speed_mps: float | None) -> dict[st
     """Step, stride and flight times and step length per side (outside the contract).
 
     A step of side X ends at X's initial contact. Within a running bout, with contacts in
-    time order: step time = IC(X) − IC(previous, contralateral contact); stride time =
-    IC(X) − IC(previous X); flight time = IC(X) − TO(previous contralateral contact)
-    (negative would mean double support); step length = belt speed × step time (the belt
-    carries the stance foot backward, so on a treadmill this is the distance the body
-    travels relative to the belt). Means over steps, in ms and m; None when not computable.
+    time order: step time = IC(X) − IC(previous contact, when it is contralateral; none
+    with one foot's events only); stride time = IC(X) − IC(previous X); flight time =
+    IC(X) − TO(previous contralateral contact) (negative would mean double support);
+    step length = belt speed × step time (the belt carries the stance foot backward, so on
+    a treadmill this is the distance the body travels relative to the belt). Means over
+    steps, in ms and m; None when not computable.
     """
     c, side, bout = sc.contacts, sc.side, sc.bout
     inb = (bout >= 0) & (side != UNKNOWN)
     ic, to, sd, bi = c.ic[inb], c.to[inb], side[inb], bout[inb]
-    same_bout = bi[1:] == bi[:-1]
-    step = np.where(same_bout, ic[1:] - ic[:-1], np.nan)
-    flight = np.where(same_bout, ic[1:] - to[:-1], np.nan)
-    stride = np.full(ic.size, np.nan)
-    if ic.size > 2:
-        stride[2:] = np.where(bi[2:] == bi[:-2], ic[2:] - ic[:-2], np.nan)
+    step_pair = (bi[1:] == bi[:-1]) & (sd[1:] != sd[:-1])  # a step ends at the other foot's IC
+    step = np.where(step_pair, ic[1:] - ic[:-1], np.nan)
+    flight = np.where(step_pair, ic[1:] - to[:-1], np.nan)
+    stride = np.full(ic.size, np.nan)  # IC − the same foot's previous IC in the bout
+    for code in (LEFT, RIGHT):
+        k = np.flatnonzero(sd == code)
+        if k.size > 1:
+            stride[k[1:]] = np.where(bi[k[1:]] == bi[k[:-1]], ic[k[1:]] - ic[k[:-1]], np.nan)
     out: dict[str, Any] = {"belt_speed_mps": _num(belt_speed_mps) if belt_speed_mps else None}
     for key, arr, scale in (("step_time_ms", step, 1000.0), ("flight_time_ms", flight, 1000.0),
                             ("stride_time_ms", stride[1:], 1000.0)):

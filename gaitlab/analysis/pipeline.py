@@ -60,7 +60,7 @@ def empty_metrics() -> dict[str, Any]:
                  "step_width_cm": {"mean": None, "sd": None}, "crossover_pct": None,
                  "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None},
                  "foot_progression_deg": {"L": None, "R": None},
-                 "contacts": G.contact_accounting(None)},
+                 "cadence_estimated": None, "contacts": G.contact_accounting(None)},
         "emg": {},
         "strength": {"hip_abduction": {
             s: {"peak_force_N": None, "trials_N": [], "torque_Nm_per_kg": None, "cv_pct": None}
@@ -289,6 +289,8 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
                 f"(position {b['position_score']:+.2f}, gait line {b['gait_line_score']:+.2f})")
     leg = s.athlete.get("leg_length_m")
     res.metrics["gait"] = G.gait_metrics(sc, float(leg) if leg else None, src)
+    if src == "events":
+        _one_foot_notes(sc, res)
     acc = res.metrics["gait"]["contacts"]
     why = ", ".join(f"{n} {code}" for code, n in acc["left_out"].items() if n)
     if res.metrics["gait"]["n_steps"] == 0:
@@ -298,6 +300,28 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
         res.notes["gait.step_width_index_pct"] = "no leg_length_m in the session's athlete"
     res.extras["gait_temporal"] = G.temporal_metrics(sc, belt)
     return sc
+
+
+def _one_foot_notes(sc: G.SidedContacts, res: AnalysisResult) -> None:
+    """Gait events of one foot only (a single foot switch): why the other foot's keys are
+    null, and that cadence is estimated from the stride rate."""
+    names = {G.LEFT: "L", G.RIGHT: "R"}
+    have = sorted({names[int(v)] for v in np.unique(sc.side) if int(v) in names})
+    if len(have) != 1:
+        return
+    (s_have,) = have
+    s_not = "R" if s_have == "L" else "L"
+    why = f"gait events for the {s_have} foot only (one foot switch): no {s_not} contacts"
+    res.extras["gait_event_sides"] = s_have
+    res.notes[f"gait.contact_time_ms.{s_not}"] = why
+    res.notes[f"gait.foot_progression_deg.{s_not}"] = why
+    res.notes[f"gait_temporal.{s_not}"] = why
+    res.notes["gait_temporal.step_time_ms"] = ("step and flight times need both feet's "
+                                               f"events; {why}")
+    res.notes[f"emg.*_{s_not}"] = why
+    if res.metrics["gait"].get("cadence_estimated"):
+        res.notes["gait.cadence_spm"] = (f"estimated: 2 × the {s_have} stride rate (gait events "
+                                         "for one foot only)")
 
 
 def _left_out_list(sc: G.SidedContacts, t0: float) -> list[dict[str, Any]]:
@@ -442,7 +466,8 @@ def _emg(conditioned: tuple[list[_EmgStream], list[str]], p: AnalysisParams,
 
         def one(ci: int, e: _EmgStream = e) -> tuple[dict[str, Any], AnalysisResult]:
             muscle, side = e.muscles[ci]
-            part = AnalysisResult(metrics={}, parameters={}, mvc_windows=res.mvc_windows)
+            part = AnalysisResult(metrics={}, parameters={}, mvc_windows=res.mvc_windows,
+                                  notes={k: v for k, v in res.notes.items() if k.startswith("emg.*_")})
             out = _emg_channel(e.channels.pop(ci), e.t, e.env_t, e.fs, side, f"{muscle}_{side}",
                                sc, trials, p, part)
             return out, part
@@ -495,7 +520,8 @@ def _emg_channel(c: _Conditioned, t: np.ndarray, env_t: np.ndarray, fs: float, s
     ic_all = sc.contacts.ic[inb]
     ic = np.sort(sc.contacts.ic[inb & (sc.side == SIDE_CODE[side])])
     if ic.size == 0:
-        res.notes[f"emg.{name}"] = f"no {side} initial contacts"
+        one = res.notes.get(f"emg.*_{side}")
+        res.notes[f"emg.{name}"] = one or f"no {side} initial contacts"
         return out
     a, b = np.searchsorted(t, [np.nanmin(ic_all) - 1.0, np.nanmax(ic_all) + 1.0])
     if b - a < fs:
@@ -708,7 +734,7 @@ def store(path: str | Path, res: AnalysisResult) -> None:
 
     try:
         write_analysis(path, res.metrics, res.parameters, ensembles=res.ensembles,
-                       extras=res.extras,
+                       extras=res.extras, notes=res.notes,
                        contacts=G.contact_table(res.contacts) if res.contacts else None,
                        emg_cycles=res.emg_cycles)
         res.stored = True

@@ -72,8 +72,16 @@ def format_table(res: AnalysisResult) -> str:
         ("step width index", _v(g["step_width_index_pct"], " % leg length", 2)
          + _why(res, "gait.step_width_index_pct")),
         ("contact time L / R", f"{_v(g['contact_time_ms']['L'], ' ms')} / "
-                               f"{_v(g['contact_time_ms']['R'], ' ms')}"),
+                               f"{_v(g['contact_time_ms']['R'], ' ms')}"
+         + _why(res, "gait.contact_time_ms.L", "gait.contact_time_ms.R")),
     ]
+    if g.get("cadence_estimated"):
+        rows[[k for k, _ in rows].index("cadence")] = (
+            "cadence", _v(g["cadence_spm"], " steps/min (estimated)") + _why(res, "gait.cadence_spm"))
+    st = (res.extras.get("gait_temporal") or {}).get("stride_time_ms") or {}
+    if st:
+        rows.append(("stride time L / R", f"{_v(st.get('L'), ' ms')} / {_v(st.get('R'), ' ms')}"
+                     + _why(res, "gait_temporal.L", "gait_temporal.R")))
     lines += [f"  {k:<22}{v}" for k, v in rows]
     lines.append("EMG (ms relative to same-side initial contact)")
     if not m["emg"]:

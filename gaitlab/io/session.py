@@ -425,7 +425,8 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
                    ensembles: dict[str, Any] | None = None,
                    extras: dict[str, Any] | None = None,
                    contacts: dict[str, np.ndarray] | None = None,
-                   emg_cycles: dict[str, dict[str, Any]] | None = None) -> None:
+                   emg_cycles: dict[str, dict[str, Any]] | None = None,
+                   notes: dict[str, str] | None = None) -> None:
     """Store the metrics and the parameters that produced them in ``/analysis``.
 
     Optional: ``ensembles`` (name → object with ``mean``, ``sd`` arrays, ``n_cycles``,
@@ -433,7 +434,8 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
     ``extras_json`` attribute; ``contacts`` (column → array, one row per contact,
     :func:`gaitlab.analysis.gait.contact_table`) to ``/analysis/contacts``; ``emg_cycles``
     (``MUSCLE_SIDE`` → ``ic_s``, ``onset_ms``, ``offset_ms``, ``reason``, ``method``) to
-    ``/analysis/emg_cycles/<MUSCLE_SIDE>``.
+    ``/analysis/emg_cycles/<MUSCLE_SIDE>``; ``notes`` (metric path → why it is null) to the
+    ``notes_json`` attribute.
 
     A recording interrupted by a crash cannot be opened for writing (HDF5 keeps its
     "open for write" flag): this raises a one-line error pointing to ``gaitlab repair``
@@ -452,6 +454,8 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
         g.attrs["metrics_json"] = json.dumps(metrics)
         if extras is not None:
             g.attrs["extras_json"] = json.dumps(extras)
+        if notes is not None:
+            g.attrs["notes_json"] = json.dumps(dict(sorted(notes.items())))
         if ensembles:
             eg = g.create_group("ensemble")
             for name, e in ensembles.items():
