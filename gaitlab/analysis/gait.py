@@ -25,13 +25,13 @@ it medially, so it does not show toe-out reliably.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from scipy import ndimage
 
-from gaitlab.analysis.params import ForceParams, PressureParams, SideParams
+from gaitlab.analysis.params import ForceParams, GaitParams, PressureParams, SideParams
 from gaitlab.analysis.pressure import Contacts
 
 LEFT, RIGHT, UNKNOWN = 0, 1, -1
@@ -51,8 +51,8 @@ LEFT_OUT = {
     "partial_start": "partial at the start of the recording (no initial contact in the data)",
     "partial_end": "partial at the end of the recording (no toe-off in the data)",
     "no_toe_off": "no toe-off event before the next initial contact of that foot",
-    "stance_below_range": "stance shorter than the mode's range (noise)",
-    "stance_above_range": "stance longer than the mode's range",
+    "stance_below_range": "stance shorter than the gait mode's range (noise)",
+    "stance_above_range": "stance longer than the gait mode's range",
     "bout_break": "in a bout shorter than min_bout_steps (broken by a pause, a missed step "
                   "or an out-of-range contact)",
 }
@@ -181,6 +181,46 @@ def contact_accounting(sc: SidedContacts | None) -> dict[str, Any]:
     }
 
 
+MODES = ("auto", "running", "walking")
+
+
+def detect_mode(c: Contacts, side: np.ndarray | None, gp: GaitParams
+                ) -> tuple[str | None, dict[str, Any]]:
+    """Walking or running from the complete contacts: walking has double support (a
+    contact starts before the previous one, of the other foot, ends), running has a flight
+    between them. With the feet known (``side``; gait events) only pairs of different feet
+    count; without (pressure, force) consecutive contacts are taken as the two feet. When
+    no pair can be judged (one foot's events, one foot on a plate), or overlaps are rare,
+    a median stance of at least ``walking_stance_ms`` still means walking. None with fewer
+    than 3 complete contacts. Also returns the cues (fraction with double support, median
+    stance ms, pairs judged)."""
+    ok = np.isfinite(c.ic) & np.isfinite(c.to)
+    idx = np.flatnonzero(ok)
+    stance = (c.to - c.ic)[idx] * 1000
+    cues: dict[str, Any] = {"double_support_frac": None, "median_stance_ms": None, "pairs": 0}
+    if idx.size < 3:
+        return None, cues
+    pair = np.ones(idx.size - 1, dtype=bool)
+    if side is not None:
+        pair = (side[idx[1:]] != side[idx[:-1]]) & (side[idx[1:]] != UNKNOWN)
+    overlap = c.ic[idx[1:]] < c.to[idx[:-1]]
+    cues["pairs"] = int(pair.sum())
+    cues["median_stance_ms"] = round(float(np.median(stance)), 1)
+    frac = float(np.mean(overlap[pair])) if pair.any() else 0.0
+    cues["double_support_frac"] = round(frac, 3) if pair.any() else None
+    walking = (pair.any() and frac >= gp.double_support_frac) or \
+        float(np.median(stance)) >= gp.walking_stance_ms
+    return ("walking" if walking else "running"), cues
+
+
+def mode_ranges(mode: str | None, pp: PressureParams, gp: GaitParams) -> PressureParams:
+    """The contact parameters with the stance range of ``mode`` (running: as given)."""
+    if mode != "walking":
+        return pp
+    return replace(pp, min_contact_ms=gp.walking_min_contact_ms,
+                   max_contact_ms=gp.walking_max_contact_ms)
+
+
 def contacts_from_events(times: np.ndarray, labels: np.ndarray, max_contact_s: float = np.inf
                          ) -> tuple[Contacts, np.ndarray]:
     """Contacts and sides from "IC L"/"TO L"/"IC R"/"TO R" markers (foot switches etc.).
@@ -270,11 +310,13 @@ def _num(v: float | np.floating | None, nd: int = 3) -> float | None:
     return round(float(v), nd)
 
 
-def gait_metrics(sc: SidedContacts, leg_length_m: float | None, source: str) -> dict[str, Any]:
+def gait_metrics(sc: SidedContacts, leg_length_m: float | None, source: str,
+                 mode: str | None = None) -> dict[str, Any]:
     """The ``gait`` block of the metrics contract from sided contacts in bouts."""
     c, side, bout = sc.contacts, sc.side, sc.bout
     inb = (bout >= 0) & (side != UNKNOWN)
-    out: dict[str, Any] = {"source": source, "n_steps": int(inb.sum()), "cadence_spm": None,
+    out: dict[str, Any] = {"source": source, "mode": mode, "n_steps": int(inb.sum()),
+                           "cadence_spm": None,
                            "step_width_cm": {"mean": None, "sd": None}, "crossover_pct": None,
                            "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None},
                            "foot_progression_deg": {"L": None, "R": None},

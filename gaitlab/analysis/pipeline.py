@@ -56,7 +56,7 @@ class AnalysisResult:
 def empty_metrics() -> dict[str, Any]:
     return {
         "schema": METRICS_SCHEMA,
-        "gait": {"source": None, "n_steps": None, "cadence_spm": None,
+        "gait": {"source": None, "mode": None, "n_steps": None, "cadence_spm": None,
                  "step_width_cm": {"mean": None, "sd": None}, "crossover_pct": None,
                  "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None},
                  "foot_progression_deg": {"L": None, "R": None},
@@ -248,7 +248,8 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
         t = st.times()[:_checked(st)]
         p = dataclasses.replace(p, pressure=dataclasses.replace(p.pressure, belt_speed_mps=belt))
         c = _pressure_contacts(s.path, st, t, p)
-        sc = G.side_contacts(c, p.pressure, p.sides)
+        mode, pp = _mode(c, None, p, res)
+        sc = G.side_contacts(c, pp, p.sides)
         src = "pressure"
     elif force:
         st = force[0]
@@ -269,14 +270,23 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
                 with np.errstate(divide="ignore", invalid="ignore"):
                     cop = (np.nan_to_num(fl) * cl + np.nan_to_num(fr) * cr) / fz
         c = G.contacts_from_force(t, fz, cop, p.force)
-        sc = G.side_contacts(c, p.pressure, p.sides)
+        mode, pp = _mode(c, None, p, res)
+        if mode == "walking" and "Fz" in lab:
+            seen = ("its contacts do not overlap, so it sees one foot only and L/R are "
+                    "alternation labels, not sides" if not res.extras["gait_mode"]["double_support_frac"]
+                    else "both feet's contacts merge in double support")
+            res.warnings.append(
+                f"walking on a single-belt force treadmill (one Fz): the feet cannot be told "
+                f"apart ({seen}); use a split belt, a pressure treadmill or foot switches")
+        sc = G.side_contacts(c, pp, p.sides)
         src = "force"
     elif events.any():
         c, side = G.contacts_from_events(mt[events], ml[events])
-        ok = G.running_mask(c, p.pressure)
+        mode, pp = _mode(c, side, p, res)
+        ok = G.running_mask(c, pp)
         bout = G.split_bouts(c.ic, ok, p.sides)
         sc = G.SidedContacts(c, side, bout)  # the events name the foot, in a bout or not
-        sc.left_out = G.left_out_reasons(sc, p.pressure)
+        sc.left_out = G.left_out_reasons(sc, pp)
         src = "events"
         res.notes["gait.step_width_cm"] = "gait events carry no foot placement"
     else:
@@ -285,21 +295,41 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
     for b in sc.bouts:
         if b["cues_conflict"]:
             res.warnings.append(
-                f"running bout {b['bout']} ({b['n']} steps): left/right cues disagree "
+                f"{mode or 'running'} bout {b['bout']} ({b['n']} steps): left/right cues disagree "
                 f"(position {b['position_score']:+.2f}, gait line {b['gait_line_score']:+.2f})")
     leg = s.athlete.get("leg_length_m")
-    res.metrics["gait"] = G.gait_metrics(sc, float(leg) if leg else None, src)
+    res.metrics["gait"] = G.gait_metrics(sc, float(leg) if leg else None, src, mode)
     if src == "events":
         _one_foot_notes(sc, res)
     acc = res.metrics["gait"]["contacts"]
     why = ", ".join(f"{n} {code}" for code, n in acc["left_out"].items() if n)
     if res.metrics["gait"]["n_steps"] == 0:
-        res.notes["gait"] = f"{src}: no running bout found ({len(c)} contacts: {why or 'none'})"
+        res.notes["gait"] = (f"{src}: no {mode or 'running'} bout found ({len(c)} contacts: "
+                             f"{why or 'none'})")
     res.extras["gait_left_out"] = _left_out_list(sc, float(s.attrs.get("start_lsl_time", 0.0) or 0.0))
     if not leg:
         res.notes["gait.step_width_index_pct"] = "no leg_length_m in the session's athlete"
     res.extras["gait_temporal"] = G.temporal_metrics(sc, belt)
     return sc
+
+
+def _mode(c: Contacts, side: np.ndarray | None, p: AnalysisParams, res: AnalysisResult
+          ) -> tuple[str | None, Any]:
+    """The gait mode (forced by ``gait.mode``, else detected from the contacts; running
+    when it cannot be told) and the contact parameters with its stance range; recorded in
+    ``extras.gait_mode``."""
+    want = p.gait.mode
+    if want not in G.MODES:
+        raise GaitlabError(f"gait.mode '{want}' is unknown; use one of {', '.join(G.MODES)}")
+    detected, cues = G.detect_mode(c, side, p.gait)
+    mode = detected if want == "auto" else want
+    if mode is None:
+        mode = "running"
+        res.notes["gait.mode"] = "fewer than 3 complete contacts to tell walking from running: running"
+    pp = G.mode_ranges(mode, p.pressure, p.gait)
+    res.extras["gait_mode"] = {"mode": mode, "forced": want != "auto", "detected": detected,
+                               **cues, "stance_range_ms": [pp.min_contact_ms, pp.max_contact_ms]}
+    return mode, pp
 
 
 def _one_foot_notes(sc: G.SidedContacts, res: AnalysisResult) -> None:

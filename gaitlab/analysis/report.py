@@ -45,7 +45,9 @@ def _contact_rows(res: AnalysisResult) -> list[tuple[str, str]]:
             ("contacts used", f"{u['total']}: L {u['L']} / R {u['R']}")]
     out = {k: n for k, n in (acc.get("left_out") or {}).items() if n}
     p = res.parameters.get("pressure", {})
-    rng = f"{p.get('min_contact_ms', 0):g}–{p.get('max_contact_ms', 0):g} ms"
+    lo, hi = (res.extras.get("gait_mode") or {}).get(
+        "stance_range_ms", [p.get("min_contact_ms", 0), p.get("max_contact_ms", 0)])
+    rng = f"{lo:g}–{hi:g} ms"
     text = {**LEFT_OUT, "stance_below_range": f"stance under {rng} (noise)",
             "stance_above_range": f"stance over {rng}"}
     rows.append(("contacts left out", f"{sum(out.values())}"
@@ -62,7 +64,15 @@ def _contact_rows(res: AnalysisResult) -> list[tuple[str, str]]:
 def format_table(res: AnalysisResult) -> str:
     m = res.metrics
     g = m["gait"]
-    lines = [f"Gait (source: {g['source'] or 'none'}){_why(res, 'gait')}"]
+    gm = res.extras.get("gait_mode") or {}
+    mode = ""
+    if g.get("mode"):
+        how = "forced" if gm.get("forced") else "detected"
+        cue = (f"; double support in {gm['double_support_frac'] * 100:.0f} % of steps"
+               if gm.get("double_support_frac") is not None else "")
+        mode = (f", mode: {g['mode']} ({how}; median stance "
+                f"{_v(gm.get('median_stance_ms'), ' ms', 0)}{cue})")
+    lines = [f"Gait (source: {g['source'] or 'none'}{mode}){_why(res, 'gait', 'gait.mode')}"]
     rows = [
         ("steps", _v(g["n_steps"])),
         *_contact_rows(res),
