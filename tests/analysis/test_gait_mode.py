@@ -87,3 +87,32 @@ def test_unknown_mode_is_a_one_line_error(session_writer) -> None:
     path = session_writer([_two_feet(0.36, 0.25)], name="bad.h5")
     with pytest.raises(GaitlabError, match=r"gait\.mode 'jogging' is unknown"):
         analyze_session(path, {"gait": {"mode": "jogging"}})
+
+
+def test_one_foot_walking_events_time_that_sides_emg_on_every_cycle(session_writer) -> None:
+    """The issue's recording: treadmill walking, gluteus medius / maximus / TFL EMG, IC/TO
+    of one leg only (gave 0 steps and 0 EMG cycles). Each left cycle holds one clear burst
+    at a known onset/offset from its IC; the right muscles are noise only."""
+    from analysis_synth import emg_signal
+
+    rng = np.random.default_rng(13)
+    ref = json.loads(REAL.read_text())["reference"]
+    hs, to = np.asarray(ref["heel_strike_s"]), np.asarray(ref["toe_off_s"])
+    t0, dur, fs = float(hs[0]) - 3.0, float(hs[-1] - hs[0]) + 6.0, 2000.0
+    timing = {"GMED_L": (-0.06, 0.25), "GMAX_L": (-0.09, 0.20), "TFL_L": (-0.03, 0.18)}
+    chans = [emg_signal(fs, dur, [(ic - t0 + on, ic - t0 + off, 120.0) for ic in hs], 20.0, rng)
+             for on, off in timing.values()]
+    chans.append(emg_signal(fs, dur, [], 20.0, rng))
+    x = np.stack(chans, axis=1) * 1e6
+    emg = StreamArrays("emg", "EMG", [*timing, "GMED_R"], ["uV"] * 4, fs,
+                       t0 + np.arange(x.shape[0]) / fs, x.astype(np.float32))
+    res = analyze_session(session_writer([_events(hs, to), emg], name="walk_emg.h5"))
+    n_used = res.metrics["gait"]["contacts"]["used"]["L"]
+    assert res.metrics["gait"]["mode"] == "walking" and n_used >= hs.size - 1
+    for name, (on, off) in timing.items():
+        e = res.metrics["emg"][name]
+        assert e["n_cycles"] == n_used, (name, e, res.notes.get(f"emg.{name}"))
+        assert abs(e["onset_ms"]["mean"] - on * 1000) <= 15.0
+        assert abs(e["offset_ms"]["mean"] - off * 1000) <= 15.0
+    assert res.metrics["emg"]["GMED_R"]["n_cycles"] == 0
+    assert "no R contacts" in res.notes["emg.GMED_R"]
