@@ -25,7 +25,7 @@ from gaitlab.analysis import emg as E
 from gaitlab.analysis import gait as G
 from gaitlab.analysis import onsets as O
 from gaitlab.analysis import strength as S
-from gaitlab.analysis.params import AnalysisParams, EmgParams
+from gaitlab.analysis.params import AnalysisParams, EmgParams, PressureParams
 from gaitlab.analysis.pressure import Contacts, Frames, contacts_from_blocks, unloaded_frame
 from gaitlab.errors import GaitlabError, StreamFormatError
 from gaitlab.io.session import RecordedStream, Session, open_session
@@ -295,7 +295,7 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
     for b in sc.bouts:
         if b["cues_conflict"]:
             res.warnings.append(
-                f"{mode or 'running'} bout {b['bout']} ({b['n']} steps): left/right cues disagree "
+                f"{mode} bout {b['bout']} ({b['n']} steps): left/right cues disagree "
                 f"(position {b['position_score']:+.2f}, gait line {b['gait_line_score']:+.2f})")
     leg = s.athlete.get("leg_length_m")
     res.metrics["gait"] = G.gait_metrics(sc, float(leg) if leg else None, src, mode)
@@ -304,7 +304,7 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
     acc = res.metrics["gait"]["contacts"]
     why = ", ".join(f"{n} {code}" for code, n in acc["left_out"].items() if n)
     if res.metrics["gait"]["n_steps"] == 0:
-        res.notes["gait"] = (f"{src}: no {mode or 'running'} bout found ({len(c)} contacts: "
+        res.notes["gait"] = (f"{src}: no {mode} bout found ({len(c)} contacts: "
                              f"{why or 'none'})")
     res.extras["gait_left_out"] = _left_out_list(sc, float(s.attrs.get("start_lsl_time", 0.0) or 0.0))
     if not leg:
@@ -314,13 +314,11 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
 
 
 def _mode(c: Contacts, side: np.ndarray | None, p: AnalysisParams, res: AnalysisResult
-          ) -> tuple[str | None, Any]:
+          ) -> tuple[str, PressureParams]:
     """The gait mode (forced by ``gait.mode``, else detected from the contacts; running
     when it cannot be told) and the contact parameters with its stance range; recorded in
     ``extras.gait_mode``."""
     want = p.gait.mode
-    if want not in G.MODES:
-        raise GaitlabError(f"gait.mode '{want}' is unknown; use one of {', '.join(G.MODES)}")
     detected, cues = G.detect_mode(c, side, p.gait)
     mode = detected if want == "auto" else want
     if mode is None:
@@ -729,6 +727,8 @@ def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | 
                     ) -> AnalysisResult:
     """Compute the metrics contract for one session file (read-only; see :func:`store`)."""
     p = params if isinstance(params, AnalysisParams) else AnalysisParams.from_dict(params or {})
+    if p.gait.mode not in G.MODES:
+        raise GaitlabError(f"gait.mode '{p.gait.mode}' is unknown; use one of {', '.join(G.MODES)}")
     if p.emg.onset_method not in O.METHODS:
         raise GaitlabError(f"emg.onset_method '{p.emg.onset_method}' is unknown; use one of "
                            f"{', '.join(O.METHODS)}")
