@@ -51,7 +51,7 @@ LEFT_OUT = {
     "partial_start": "partial at the start of the recording (no initial contact in the data)",
     "partial_end": "partial at the end of the recording (no toe-off in the data)",
     "no_toe_off": "no toe-off event before the next initial contact of that foot",
-    "stance_below_range": "stance shorter than the gait mode's range (noise)",
+    "stance_below_range": "stance shorter than the gait mode's range",
     "stance_above_range": "stance longer than the gait mode's range",
     "bout_break": "in a bout shorter than min_bout_steps (broken by a pause, a missed step "
                   "or an out-of-range contact)",

@@ -271,7 +271,7 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
                     cop = (np.nan_to_num(fl) * cl + np.nan_to_num(fr) * cr) / fz
         c = G.contacts_from_force(t, fz, cop, p.force)
         mode, pp = _mode(c, None, p, res)
-        if mode == "walking" and "Fz" in lab:
+        if mode == "walking" and res.extras["gait_mode"]["detected"] == "walking" and "Fz" in lab:
             seen = ("its contacts do not overlap, so it sees one foot only and L/R are "
                     "alternation labels, not sides" if not res.extras["gait_mode"]["double_support_frac"]
                     else "both feet's contacts merge in double support")
@@ -324,6 +324,9 @@ def _mode(c: Contacts, side: np.ndarray | None, p: AnalysisParams, res: Analysis
     if mode is None:
         mode = "running"
         res.notes["gait.mode"] = "fewer than 3 complete contacts to tell walking from running: running"
+    if want != "auto" and detected not in (None, want):
+        res.warnings.append(f"gait mode forced to {want}, but the contacts look like {detected} "
+                            f"(median stance {cues['median_stance_ms']:g} ms)")
     pp = G.mode_ranges(mode, p.pressure, p.gait)
     res.extras["gait_mode"] = {"mode": mode, "forced": want != "auto", "detected": detected,
                                **cues, "stance_range_ms": [pp.min_contact_ms, pp.max_contact_ms]}

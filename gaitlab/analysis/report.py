@@ -48,7 +48,7 @@ def _contact_rows(res: AnalysisResult) -> list[tuple[str, str]]:
     lo, hi = (res.extras.get("gait_mode") or {}).get(
         "stance_range_ms", [p.get("min_contact_ms", 0), p.get("max_contact_ms", 0)])
     rng = f"{lo:g}–{hi:g} ms"
-    text = {**LEFT_OUT, "stance_below_range": f"stance under {rng} (noise)",
+    text = {**LEFT_OUT, "stance_below_range": f"stance under {rng}",
             "stance_above_range": f"stance over {rng}"}
     rows.append(("contacts left out", f"{sum(out.values())}"
                  + "".join(f"\n    {n:>4} {text.get(k, k)}" for k, n in out.items())))

@@ -81,6 +81,7 @@ def test_forced_mode_is_stored_shown_and_applies_its_stance_range(session_writer
     assert m["mode"] == "running" and m["n_steps"] == 0
     assert m["contacts"]["left_out"]["stance_above_range"] == 20
     assert ex["forced"] is True and ex["detected"] == "walking"
+    assert "warning: gait mode forced to running, but the contacts look like walking" in r.output
 
 
 def test_unknown_mode_is_a_one_line_error(session_writer) -> None:
