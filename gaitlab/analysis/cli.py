@@ -20,7 +20,11 @@ from gaitlab.errors import GaitlabError
 @click.option("--device", "devices", multiple=True, metavar="ROLE=KEY",
               help="Analyse this stream for a role (e.g. emg=gaitlab-sim_EMG_2), when the file "
                    "holds two of one role and no device choice (repeatable).")
-def analyze(file: Path, as_json: bool, no_store: bool, devices: tuple[str, ...]) -> None:
+@click.option("--gait", "gait_mode", type=click.Choice(["auto", "walking", "running"]),
+              default="auto", show_default=True,
+              help="Gait mode: detected from the contacts (double support or flight), or forced.")
+def analyze(file: Path, as_json: bool, no_store: bool, devices: tuple[str, ...],
+            gait_mode: str) -> None:
     """Compute gait, EMG and strength metrics of a session file and store them in it."""
     picks: dict[str, str] = {}
     for d in devices:
@@ -30,7 +34,10 @@ def analyze(file: Path, as_json: bool, no_store: bool, devices: tuple[str, ...])
                                      param_hint="--device")
         picks[role.strip()] = key.strip()
     try:
-        res = analyze_session(file, {"devices": picks} if picks else None)
+        params: dict = {"gait": {"mode": gait_mode}}
+        if picks:
+            params["devices"] = picks
+        res = analyze_session(file, params)
     except GaitlabError as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
     except Exception as exc:  # bad input must never end in a traceback

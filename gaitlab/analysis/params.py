@@ -28,6 +28,23 @@ class PressureParams:
 @dataclass
 class ForceParams:
     threshold_N: float = 50.0  # vertical force above which a foot is in contact
+    # a dip under the threshold shorter than this (TO → next IC) is noise, not a flight:
+    # the two runs above it are one contact (a noisy plate's force chatters at IC and TO)
+    min_gap_ms: float = 20.0
+
+
+@dataclass
+class GaitParams:
+    mode: str = "auto"  # "auto" (from the contacts), "running" or "walking"
+    # auto: walking when consecutive contacts overlap (double support) in at least this
+    # fraction of the pairs, or when the median stance is at least walking_stance_ms (a
+    # recording of one foot shows no overlap; running stances are ~200–350 ms)
+    double_support_frac: float = 0.5
+    walking_stance_ms: float = 500.0
+    # the stance range of a walking contact (running: pressure.min/max_contact_ms); a normal
+    # walking stance is 600–900 ms
+    walking_min_contact_ms: float = 300.0
+    walking_max_contact_ms: float = 1500.0
 
 
 @dataclass
@@ -96,6 +113,7 @@ class PelvisParams:
 class AnalysisParams:
     pressure: PressureParams = field(default_factory=PressureParams)
     force: ForceParams = field(default_factory=ForceParams)
+    gait: GaitParams = field(default_factory=GaitParams)
     sides: SideParams = field(default_factory=SideParams)
     emg: EmgParams = field(default_factory=EmgParams)
     strength: StrengthParams = field(default_factory=StrengthParams)

@@ -25,7 +25,7 @@ from gaitlab.analysis import emg as E
 from gaitlab.analysis import gait as G
 from gaitlab.analysis import onsets as O
 from gaitlab.analysis import strength as S
-from gaitlab.analysis.params import AnalysisParams, EmgParams
+from gaitlab.analysis.params import AnalysisParams, EmgParams, PressureParams
 from gaitlab.analysis.pelvis.from_session import pelvis_from_imu, pelvis_from_markers
 from gaitlab.analysis.pelvis.imu import FUSION_METHODS
 from gaitlab.analysis.pelvis.stance import empty_pelvis_metrics
@@ -60,10 +60,11 @@ class AnalysisResult:
 def empty_metrics() -> dict[str, Any]:
     return {
         "schema": METRICS_SCHEMA,
-        "gait": {"source": None, "n_steps": None, "cadence_spm": None,
+        "gait": {"source": None, "mode": None, "n_steps": None, "cadence_spm": None,
                  "step_width_cm": {"mean": None, "sd": None}, "crossover_pct": None,
                  "step_width_index_pct": None, "contact_time_ms": {"L": None, "R": None},
-                 "foot_progression_deg": {"L": None, "R": None}},
+                 "foot_progression_deg": {"L": None, "R": None},
+                 "cadence_estimated": None, "contacts": G.contact_accounting(None)},
         "emg": {},
         "strength": {"hip_abduction": {
             s: {"peak_force_N": None, "trials_N": [], "torque_Nm_per_kg": None, "cv_pct": None}
@@ -252,7 +253,8 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
         t = st.times()[:_checked(st)]
         p = dataclasses.replace(p, pressure=dataclasses.replace(p.pressure, belt_speed_mps=belt))
         c = _pressure_contacts(s.path, st, t, p)
-        sc = G.side_contacts(c, p.pressure, p.sides)
+        mode, pp = _mode(c, None, p, res)
+        sc = G.side_contacts(c, pp, p.sides)
         src = "pressure"
     elif force:
         st = force[0]
@@ -273,13 +275,23 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
                 with np.errstate(divide="ignore", invalid="ignore"):
                     cop = (np.nan_to_num(fl) * cl + np.nan_to_num(fr) * cr) / fz
         c = G.contacts_from_force(t, fz, cop, p.force)
-        sc = G.side_contacts(c, p.pressure, p.sides)
+        mode, pp = _mode(c, None, p, res)
+        if mode == "walking" and res.extras["gait_mode"]["detected"] == "walking" and "Fz" in lab:
+            seen = ("its contacts do not overlap, so it sees one foot only and L/R are "
+                    "alternation labels, not sides" if not res.extras["gait_mode"]["double_support_frac"]
+                    else "both feet's contacts merge in double support")
+            res.warnings.append(
+                f"walking on a single-belt force treadmill (one Fz): the feet cannot be told "
+                f"apart ({seen}); use a split belt, a pressure treadmill or foot switches")
+        sc = G.side_contacts(c, pp, p.sides)
         src = "force"
     elif events.any():
-        c, side = G.contacts_from_events(mt[events], ml[events], p.pressure.max_contact_ms / 1000)
-        ok = G.running_mask(c, p.pressure)
+        c, side = G.contacts_from_events(mt[events], ml[events])
+        mode, pp = _mode(c, side, p, res)
+        ok = G.running_mask(c, pp)
         bout = G.split_bouts(c.ic, ok, p.sides)
-        sc = G.SidedContacts(c, np.where(bout >= 0, side, G.UNKNOWN), bout)
+        sc = G.SidedContacts(c, side, bout)  # the events name the foot, in a bout or not
+        sc.left_out = G.left_out_reasons(sc, pp)
         src = "events"
         res.notes["gait.step_width_cm"] = "gait events carry no foot placement"
     else:
@@ -288,12 +300,18 @@ def _gait(s: Session, p: AnalysisParams, mt: np.ndarray, ml: np.ndarray,
     for b in sc.bouts:
         if b["cues_conflict"]:
             res.warnings.append(
-                f"running bout {b['bout']} ({b['n']} steps): left/right cues disagree "
+                f"{mode} bout {b['bout']} ({b['n']} steps): left/right cues disagree "
                 f"(position {b['position_score']:+.2f}, gait line {b['gait_line_score']:+.2f})")
     leg = s.athlete.get("leg_length_m")
-    res.metrics["gait"] = G.gait_metrics(sc, float(leg) if leg else None, src)
+    res.metrics["gait"] = G.gait_metrics(sc, float(leg) if leg else None, src, mode)
+    if src == "events":
+        _one_foot_notes(sc, res)
+    acc = res.metrics["gait"]["contacts"]
+    why = ", ".join(f"{n} {code}" for code, n in acc["left_out"].items() if n)
     if res.metrics["gait"]["n_steps"] == 0:
-        res.notes["gait"] = f"{src}: no running bout found ({len(c)} contacts)"
+        res.notes["gait"] = (f"{src}: no {mode} bout found ({len(c)} contacts: "
+                             f"{why or 'none'})")
+    res.extras["gait_left_out"] = _left_out_list(sc, float(s.attrs.get("start_lsl_time", 0.0) or 0.0))
     if not leg:
         res.notes["gait.step_width_index_pct"] = "no leg_length_m in the session's athlete"
     res.extras["gait_temporal"] = G.temporal_metrics(sc, belt)
@@ -353,6 +371,60 @@ def _pelvis(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, mt: np.nd
             res.pelvis_cycles = pr.cycles
             return
     res.notes["pelvis"] = "; ".join(w for w in why if w) or "no pelvis sensor"
+
+
+def _mode(c: Contacts, side: np.ndarray | None, p: AnalysisParams, res: AnalysisResult
+          ) -> tuple[str, PressureParams]:
+    """The gait mode (forced by ``gait.mode``, else detected from the contacts; running
+    when it cannot be told) and the contact parameters with its stance range; recorded in
+    ``extras.gait_mode``."""
+    want = p.gait.mode
+    detected, cues = G.detect_mode(c, side, p.gait)
+    mode = detected if want == "auto" else want
+    if mode is None:
+        mode = "running"
+        res.notes["gait.mode"] = "fewer than 3 complete contacts to tell walking from running: running"
+    if want != "auto" and detected not in (None, want):
+        res.warnings.append(f"gait mode forced to {want}, but the contacts look like {detected} "
+                            f"(median stance {cues['median_stance_ms']:g} ms)")
+    pp = G.mode_ranges(mode, p.pressure, p.gait)
+    res.extras["gait_mode"] = {"mode": mode, "forced": want != "auto", "detected": detected,
+                               **cues, "stance_range_ms": [pp.min_contact_ms, pp.max_contact_ms]}
+    return mode, pp
+
+
+def _one_foot_notes(sc: G.SidedContacts, res: AnalysisResult) -> None:
+    """Gait events of one foot only (a single foot switch): why the other foot's keys are
+    null, and that cadence is estimated from the stride rate."""
+    names = {G.LEFT: "L", G.RIGHT: "R"}
+    have = sorted({names[int(v)] for v in np.unique(sc.side) if int(v) in names})
+    if len(have) != 1:
+        return
+    (s_have,) = have
+    s_not = "R" if s_have == "L" else "L"
+    why = f"gait events for the {s_have} foot only (one foot switch): no {s_not} contacts"
+    res.extras["gait_event_sides"] = s_have
+    res.notes[f"gait.contact_time_ms.{s_not}"] = why
+    res.notes[f"gait.foot_progression_deg.{s_not}"] = why
+    res.notes[f"gait_temporal.{s_not}"] = why
+    res.notes["gait_temporal.step_time_ms"] = ("step and flight times need both feet's "
+                                               f"events; {why}")
+    res.notes[f"emg.*_{s_not}"] = why
+    if res.metrics["gait"].get("cadence_estimated"):
+        res.notes["gait.cadence_spm"] = (f"estimated: 2 × the {s_have} stride rate (gait events "
+                                         "for one foot only)")
+
+
+def _left_out_list(sc: G.SidedContacts, t0: float) -> list[dict[str, Any]]:
+    """Every contact left out, in time order: its row in ``/analysis/contacts``, IC and TO
+    (s since the session's start), stance (ms), side and the :data:`gait.LEFT_OUT` code."""
+    c, why = sc.contacts, sc.left_out
+    if why is None:
+        return []
+    return [{"row": int(i), "ic_s": _num(c.ic[i] - t0, 3), "to_s": _num(c.to[i] - t0, 3),
+             "stance_ms": _num((c.to[i] - c.ic[i]) * 1000, 1),
+             "side": {G.LEFT: "L", G.RIGHT: "R"}.get(int(sc.side[i])), "reason": str(why[i])}
+            for i in np.flatnonzero(why != "")]
 
 
 def _strength_order(s: Session, st: RecordedStream, p: AnalysisParams) -> tuple[str, str]:
@@ -485,7 +557,8 @@ def _emg(conditioned: tuple[list[_EmgStream], list[str]], p: AnalysisParams,
 
         def one(ci: int, e: _EmgStream = e) -> tuple[dict[str, Any], AnalysisResult]:
             muscle, side = e.muscles[ci]
-            part = AnalysisResult(metrics={}, parameters={}, mvc_windows=res.mvc_windows)
+            part = AnalysisResult(metrics={}, parameters={}, mvc_windows=res.mvc_windows,
+                                  notes={k: v for k, v in res.notes.items() if k.startswith("emg.*_")})
             out = _emg_channel(e.channels.pop(ci), e.t, e.env_t, e.fs, side, f"{muscle}_{side}",
                                sc, trials, p, part)
             return out, part
@@ -538,7 +611,8 @@ def _emg_channel(c: _Conditioned, t: np.ndarray, env_t: np.ndarray, fs: float, s
     ic_all = sc.contacts.ic[inb]
     ic = np.sort(sc.contacts.ic[inb & (sc.side == SIDE_CODE[side])])
     if ic.size == 0:
-        res.notes[f"emg.{name}"] = f"no {side} initial contacts"
+        one = res.notes.get(f"emg.*_{side}")
+        res.notes[f"emg.{name}"] = one or f"no {side} initial contacts"
         return out
     a, b = np.searchsorted(t, [np.nanmin(ic_all) - 1.0, np.nanmax(ic_all) + 1.0])
     if b - a < fs:
@@ -719,6 +793,8 @@ def analyze_session(path: str | Path, params: AnalysisParams | dict[str, Any] | 
     if p.pelvis.fusion not in FUSION_METHODS:
         raise GaitlabError(f"pelvis.fusion '{p.pelvis.fusion}' is unknown; use one of "
                            f"{', '.join(FUSION_METHODS)}")
+    if p.gait.mode not in G.MODES:
+        raise GaitlabError(f"gait.mode '{p.gait.mode}' is unknown; use one of {', '.join(G.MODES)}")
     if p.emg.onset_method not in O.METHODS:
         raise GaitlabError(f"emg.onset_method '{p.emg.onset_method}' is unknown; use one of "
                            f"{', '.join(O.METHODS)}")
@@ -755,7 +831,7 @@ def store(path: str | Path, res: AnalysisResult) -> None:
 
     try:
         write_analysis(path, res.metrics, res.parameters, ensembles=res.ensembles,
-                       extras=res.extras,
+                       extras=res.extras, notes=res.notes,
                        contacts=G.contact_table(res.contacts) if res.contacts else None,
                        emg_cycles=res.emg_cycles, pelvis_cycles=res.pelvis_cycles)
         res.stored = True

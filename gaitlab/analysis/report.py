@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gaitlab.analysis.gait import LEFT_OUT
 from gaitlab.analysis.pipeline import AnalysisResult
 
 
@@ -29,20 +30,68 @@ def _why(res: AnalysisResult, *keys: str) -> str:
     return ""
 
 
+MAX_LEFT_OUT_LINES = 12  # contacts left out listed one by one (all are in the file)
+
+
+def _contact_rows(res: AnalysisResult) -> list[tuple[str, str]]:
+    """Contacts found / used per side, the count per reason left out, and the first
+    contacts left out one by one (time since the session's start, stance, reason)."""
+    acc = res.metrics["gait"].get("contacts") or {}
+    f, u = acc.get("found") or {}, acc.get("used") or {}
+    if f.get("total") is None:
+        return []
+    unk = f" (side unknown {f['unknown']})" if f.get("unknown") else ""
+    rows = [("contacts found", f"{f['total']}: L {f['L']} / R {f['R']}{unk}"),
+            ("contacts used", f"{u['total']}: L {u['L']} / R {u['R']}")]
+    out = {k: n for k, n in (acc.get("left_out") or {}).items() if n}
+    p = res.parameters.get("pressure", {})
+    lo, hi = (res.extras.get("gait_mode") or {}).get(
+        "stance_range_ms", [p.get("min_contact_ms", 0), p.get("max_contact_ms", 0)])
+    rng = f"{lo:g}–{hi:g} ms"
+    text = {**LEFT_OUT, "stance_below_range": f"stance under {rng}",
+            "stance_above_range": f"stance over {rng}"}
+    rows.append(("contacts left out", f"{sum(out.values())}"
+                 + "".join(f"\n    {n:>4} {text.get(k, k)}" for k, n in out.items())))
+    listed = res.extras.get("gait_left_out") or []
+    for c in listed[:MAX_LEFT_OUT_LINES]:
+        rows.append(("", f"  row {c['row']}: IC {_v(c['ic_s'], ' s', 3)}, TO {_v(c['to_s'], ' s', 3)}, "
+                         f"stance {_v(c['stance_ms'], ' ms')}, side {c['side'] or '?'}: {c['reason']}"))
+    if len(listed) > MAX_LEFT_OUT_LINES:
+        rows.append(("", f"  … {len(listed) - MAX_LEFT_OUT_LINES} more (all in /analysis/contacts)"))
+    return rows
+
+
 def format_table(res: AnalysisResult) -> str:
     m = res.metrics
     g = m["gait"]
-    lines = [f"Gait (source: {g['source'] or 'none'}){_why(res, 'gait')}"]
+    gm = res.extras.get("gait_mode") or {}
+    mode = ""
+    if g.get("mode"):
+        how = "forced" if gm.get("forced") else "detected"
+        cue = (f"; double support in {gm['double_support_frac'] * 100:.0f} % of steps"
+               if gm.get("double_support_frac") is not None else "")
+        mode = (f", mode: {g['mode']} ({how}; median stance "
+                f"{_v(gm.get('median_stance_ms'), ' ms', 0)}{cue})")
+    lines = [f"Gait (source: {g['source'] or 'none'}{mode}){_why(res, 'gait', 'gait.mode')}"]
     rows = [
         ("steps", _v(g["n_steps"])),
+        *_contact_rows(res),
         ("cadence", _v(g["cadence_spm"], " steps/min")),
         ("step width", _msd(g["step_width_cm"], " cm", 2) + _why(res, "gait.step_width_cm")),
         ("crossover steps", _v(g["crossover_pct"], " %")),
         ("step width index", _v(g["step_width_index_pct"], " % leg length", 2)
          + _why(res, "gait.step_width_index_pct")),
         ("contact time L / R", f"{_v(g['contact_time_ms']['L'], ' ms')} / "
-                               f"{_v(g['contact_time_ms']['R'], ' ms')}"),
+                               f"{_v(g['contact_time_ms']['R'], ' ms')}"
+         + _why(res, "gait.contact_time_ms.L", "gait.contact_time_ms.R")),
     ]
+    if g.get("cadence_estimated"):
+        rows[[k for k, _ in rows].index("cadence")] = (
+            "cadence", _v(g["cadence_spm"], " steps/min (estimated)") + _why(res, "gait.cadence_spm"))
+    st = (res.extras.get("gait_temporal") or {}).get("stride_time_ms") or {}
+    if st:
+        rows.append(("stride time L / R", f"{_v(st.get('L'), ' ms')} / {_v(st.get('R'), ' ms')}"
+                     + _why(res, "gait_temporal.L", "gait_temporal.R")))
     lines += [f"  {k:<22}{v}" for k, v in rows]
     lines.append("EMG (ms relative to same-side initial contact)")
     if not m["emg"]:

@@ -426,6 +426,8 @@ def _check_writable_session(p: Path) -> None:
 
 #: unit of each column of ``/analysis/contacts`` (docs/hdf5-schema.md)
 CONTACT_UNITS = {"ic_s": "s", "to_s": "s", "side": "0 = L, 1 = R, -1 = unknown",
+                 "used": "1 = used by the metrics, 0 = left out",
+                 "left_out": "why the contact is left out ('' = used; docs/metrics.md)",
                  "bout": "running bout id, -1 = not in a bout", "x_m": "m",
                  "step_width_cm": "cm", "contact_time_ms": "ms", "foot_progression_deg": "deg",
                  "gait_line_x_m": "m", "gait_line_y_m": "m"}
@@ -436,7 +438,8 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
                    extras: dict[str, Any] | None = None,
                    contacts: dict[str, np.ndarray] | None = None,
                    emg_cycles: dict[str, dict[str, Any]] | None = None,
-                   pelvis_cycles: dict[str, dict[str, Any]] | None = None) -> None:
+                   pelvis_cycles: dict[str, dict[str, Any]] | None = None,
+                   notes: dict[str, str] | None = None) -> None:
     """Store the metrics and the parameters that produced them in ``/analysis``.
 
     Optional: ``ensembles`` (name → object with ``mean``, ``sd`` arrays, ``n_cycles``,
@@ -445,7 +448,8 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
     :func:`gaitlab.analysis.gait.contact_table`) to ``/analysis/contacts``; ``emg_cycles``
     (``MUSCLE_SIDE`` → ``ic_s``, ``onset_ms``, ``offset_ms``, ``reason``, ``method``) to
     ``/analysis/emg_cycles/<MUSCLE_SIDE>``; ``pelvis_cycles`` (side → ``ic_s``, ``curves_deg``
-    (cycles × points): the drop signal over each gait cycle) to ``/analysis/pelvis_cycles/<L|R>``.
+    (cycles × points): the drop signal over each gait cycle) to ``/analysis/pelvis_cycles/<L|R>``;
+    ``notes`` (metric path → why it is null) to the ``notes_json`` attribute.
 
     A recording interrupted by a crash cannot be opened for writing (HDF5 keeps its
     "open for write" flag): this raises a one-line error pointing to ``gaitlab repair``
@@ -464,6 +468,8 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
         g.attrs["metrics_json"] = json.dumps(metrics)
         if extras is not None:
             g.attrs["extras_json"] = json.dumps(extras)
+        if notes is not None:
+            g.attrs["notes_json"] = json.dumps(dict(sorted(notes.items())))
         if ensembles:
             eg = g.create_group("ensemble")
             for name, e in ensembles.items():
@@ -478,8 +484,10 @@ def write_analysis(path: str | Path, metrics: dict[str, Any], parameters: dict[s
             cg.attrs["rows"] = "one per foot contact, in time order"
             cg.attrs["gait_line_phase_pct"] = np.linspace(0.0, 100.0, 21)
             for name, col in contacts.items():
-                d = cg.create_dataset(name, data=np.asarray(col), compression="gzip",
-                                      compression_opts=4)
+                arr = np.asarray(col)
+                if arr.dtype.kind in "OU":  # text column (e.g. left_out): variable-length UTF-8
+                    arr = np.asarray([str(v) for v in arr], dtype=h5py.string_dtype())
+                d = cg.create_dataset(name, data=arr, compression="gzip", compression_opts=4)
                 d.attrs["unit"] = CONTACT_UNITS.get(name, "")
         if emg_cycles:
             eg = g.create_group("emg_cycles")

@@ -17,7 +17,8 @@ from gaitlab.analysis.cli import analyze
 
 CONTRACT_KEYS = {
     "gait": {"source", "n_steps", "cadence_spm", "step_width_cm", "crossover_pct",
-             "step_width_index_pct", "contact_time_ms", "foot_progression_deg"},
+             "step_width_index_pct", "contact_time_ms", "foot_progression_deg", "contacts", "mode",
+             "cadence_estimated"},
     "emg_muscle": {"onset_ms", "offset_ms", "n_cycles", "peak_pct_mvc"},
     "strength_side": {"peak_force_N", "trials_N", "torque_Nm_per_kg", "cv_pct"},
     "pelvis": {"source", "n_cycles", "drop_deg", "drop_at_midstance_deg", "excursion_deg",

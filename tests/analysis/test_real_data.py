@@ -95,6 +95,24 @@ def test_stance_and_stride_times_within_one_sample_interval(run: dict[str, Any])
 def test_running_defaults_reject_walking_contacts_with_a_reason(run: dict[str, Any]) -> None:
     from gaitlab.analysis.pipeline import analyze_session
 
-    res = analyze_session(run["path"])  # max_contact_ms 600: a 750 ms stance is not running
+    # forced running: max_contact_ms 600, a 750 ms stance is not running
+    res = analyze_session(run["path"], {"gait": {"mode": "running"}})
     assert res.metrics["gait"]["cadence_spm"] is None
     assert "no running bout" in res.notes["gait"]
+    acc = res.metrics["gait"]["contacts"]  # every contact accounted for, with its reason
+    lo = acc["left_out"]
+    assert acc["used"]["total"] == 0 and sum(lo.values()) == acc["found"]["total"]
+    assert lo["stance_above_range"] == run["cmp"]["n_matched_ic"] - lo["partial_end"]
+
+
+def test_walking_is_detected_and_every_complete_contact_used(run: dict[str, Any]) -> None:
+    """With the defaults (gait mode auto) the 755 ms median stance is walking: its stance
+    range (300–1500 ms) takes every complete contact; the one channel's limits are said."""
+    from gaitlab.analysis.pipeline import analyze_session
+
+    res = analyze_session(run["path"])
+    g = res.metrics["gait"]
+    assert g["mode"] == "walking" and res.extras["gait_mode"]["forced"] is False
+    assert g["contacts"]["used"]["total"] == run["cmp"]["n_matched_ic"] == g["n_steps"]
+    assert g["contacts"]["left_out"]["partial_start"] == g["contacts"]["found"]["total"] - g["n_steps"]
+    assert any("single-belt force treadmill" in w and "one foot only" in w for w in res.warnings)

@@ -40,6 +40,16 @@ def test_gait_matches_truth(measured_and_true: tuple) -> None:
         assert abs(g["contact_time_ms"][s] - gt["contact_time_ms"][s]) <= 10.0
 
 
+def test_every_model_contact_is_found_and_used(measured_and_true: tuple) -> None:
+    """The model's contacts are the truth: all lie inside the run, so all are used."""
+    meas, *_, model = measured_and_true
+    acc, side = meas["gait"]["contacts"], model.contacts.side
+    n_l, n_r = int((side == "L").sum()), int((side == "R").sum())
+    assert acc["found"] == {"total": len(model.contacts), "L": n_l, "R": n_r, "unknown": 0}
+    assert acc["used"] == {"total": len(model.contacts), "L": n_l, "R": n_r}
+    assert not any(acc["left_out"].values())
+
+
 def test_emg_timing_matches_truth(measured_and_true: tuple) -> None:
     meas, true, *_ = measured_and_true
     for name in ("GMED_L", "GMED_R"):

@@ -37,6 +37,13 @@ class PelvisResult:
     cycles: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # side -> ic_s, curves_deg
 
 
+NO_CONTACTS = "no foot contacts of both sides (pressure, force or IC/TO events) to find the stances"
+
+
+def _both_sides(contacts: dict[str, tuple[np.ndarray, np.ndarray]] | None) -> bool:
+    return contacts is not None and all(len(contacts[s][0]) for s in SIDES)
+
+
 def _static_window(tu: np.ndarray, marker_t: np.ndarray, marker_l: np.ndarray) -> tuple[int, int] | None:
     lab = np.char.lower(np.char.strip(np.asarray(marker_l, dtype=str)))
     starts, ends = np.asarray(marker_t)[lab == "static_start"], np.asarray(marker_t)[lab == "static_end"]
@@ -102,9 +109,8 @@ def pelvis_from_markers(labels: list[str], units: list[str], t: np.ndarray, read
     if cols is None:
         res.notes["pelvis"] = f"MoCap stream '{stream}': {why}"
         return res
-    if contacts is None or not all(len(contacts[s][0]) for s in SIDES):
-        res.notes["pelvis"] = ("no foot contacts of both sides (pressure, force or IC/TO events) "
-                               "to find the stances")
+    if not _both_sides(contacts):
+        res.notes["pelvis"] = NO_CONTACTS
         return res
     t = np.asarray(t, dtype=np.float64)
     names = sorted(cols)
@@ -148,9 +154,8 @@ def pelvis_from_imu(labels: list[str], units: list[str], t: np.ndarray, read: Co
     if sensor is None:
         res.notes["pelvis"] = f"IMU stream '{stream}': {why}"
         return res
-    if contacts is None or not all(len(contacts[s][0]) for s in SIDES):
-        res.notes["pelvis"] = ("no foot contacts of both sides (pressure, force or IC/TO events) "
-                               "to find the stances")
+    if not _both_sides(contacts):
+        res.notes["pelvis"] = NO_CONTACTS
         return res
     cols = list(sensor.acc_cols) + list(sensor.gyr_cols)
     tu, xu = uniform(t, np.asarray(read(cols), dtype=np.float64), fs)
