@@ -331,8 +331,7 @@ class Session:
         naming them and how to pick one."""
         if role in self._picks:
             return [self.streams[self._picks[role]]]
-        found = self.candidates(role)
-        stored = self._stored(role)
+        found, stored = self._of_choice(role)
         if stored and role == "markers":
             return found  # the lab's own event streams (device, console), chosen together
         slots: dict[str, list[RecordedStream]] = {}
@@ -356,15 +355,16 @@ class Session:
         stored device choice, else all of that role (no check for rivals: see :meth:`by_role`)."""
         if role in self._picks:
             return [self.streams[self._picks[role]]]
-        found = [s for s in self.streams.values() if s.role == role]
-        if self._stored(role):
-            choice = self.device_choice() or {}
-            found = [s for s in found if s.key in choice[role]]
-        return found
+        return self._of_choice(role)[0]
 
-    def _stored(self, role: Role) -> bool:
+    def _of_choice(self, role: Role) -> tuple[list[RecordedStream], bool]:
+        """The role's streams in the stored device choice (all of them when it names none for
+        the role), and whether it names some."""
+        found = [s for s in self.streams.values() if s.role == role]
         choice = self.device_choice()
-        return choice is not None and role in choice
+        if choice is None or role not in choice:
+            return found, False
+        return [s for s in found if s.key in choice[role]], True
 
     def close(self) -> None:
         self.file.close()
