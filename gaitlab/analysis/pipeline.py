@@ -334,18 +334,20 @@ def _pelvis(s: Session, p: AnalysisParams, sc: G.SidedContacts | None, mt: np.nd
         c, run = sc.contacts, sc.bout >= 0
         contacts = {k: (c.ic[run & (sc.side == code)], c.to[run & (sc.side == code)])
                     for k, code in SIDE_CODE.items()}
+    inputs = []  # each stream's times and reader, read once for both sources
+    for st in streams:
+        n = _checked(st)
+        t = st.times()[:n]
+        labels, units = st.spec.labels, [ch.unit for ch in st.spec.channels]
+        def read(cols: list[int], st: RecordedStream = st, n: int = n) -> np.ndarray:
+            # only the pelvis channels, in the stream's own units (the pelvis code converts)
+            return st.read_channels(cols, 0, n, si=False).T
+
+        inputs.append((st, (labels, units, t, read, _rate(st, t), contacts, mt, ml, st.spec.name)))
     why = []
     for source in ("markers", "imu"):
         found: list[tuple[RecordedStream, Any]] = []
-        for st in streams:
-            n = _checked(st)
-            t = st.times()[:n]
-            labels, units = st.spec.labels, [ch.unit for ch in st.spec.channels]
-            def read(cols: list[int], st: RecordedStream = st, n: int = n) -> np.ndarray:
-                # only the pelvis channels, in the stream's own units (the pelvis code converts)
-                return st.read_channels(cols, 0, n, si=False).T
-
-            args = (labels, units, t, read, _rate(st, t), contacts, mt, ml, st.spec.name)
+        for st, args in inputs:
             try:
                 pr = (pelvis_from_markers(*args, lab_up=p.pelvis.lab_up) if source == "markers"
                       else pelvis_from_imu(*args, fusion=p.pelvis.fusion))
