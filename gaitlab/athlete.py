@@ -89,6 +89,45 @@ class DeviceModel:
     pressure_row_pitch_mm: float = 11.72
     pressure_col_pitch_mm: float = 11.9
     dynamometer_rate_hz: float = 100.0
+    imu_rate_hz: float = 148.148  # a Trigno Avanti IMU sensor's inertial rate
+
+
+@dataclass(frozen=True)
+class PelvisModel:
+    """The pelvis and the sacral IMU taped over it (the virtual athlete's pelvic drop).
+
+    ``drop_deg.X`` is the peak contralateral pelvic drop during stances of foot X (the swing
+    side lowers; degrees, relative to quiet standing). Left empty it follows the athlete's hip
+    abductors: a weak side lets the pelvis drop more while standing on it,
+    ``drop_at_reference_deg + deg_per_Nm_per_kg * (reference_Nm_per_kg - torque_X)`` with
+    torque_X = hip_abduction_N.X * lever_arm_m / body_mass_kg, clipped to 0-15 degrees.
+    """
+
+    drop_deg: dict[str, float] = field(default_factory=dict)  # {"L": …, "R": …}; {} = from strength
+    drop_at_reference_deg: float = 5.0  # drop of an athlete with the reference torque
+    reference_Nm_per_kg: float = 1.16  # 180 N at 0.45 m for 70 kg
+    deg_per_Nm_per_kg: float = 8.0  # more drop per N·m/kg of weakness
+    drop_cv_pct: float = 10.0  # step-to-step variation of the peak drop
+    peak_at_stance_pct: float = 40.0  # where in stance the drop peaks
+    static_tilt_deg: float = 10.0  # standing posture: anterior tilt of the pelvis
+    static_obliquity_deg: float = 1.0  # standing posture: + = right side lower
+    tilt_amplitude_deg: float = 2.0  # tilt oscillation at step frequency while running
+    rotation_amplitude_deg: float = 5.0  # axial rotation at stride frequency while running
+    misalignment_deg: float = 8.0  # sensor taped crooked: rotation from its nominal mounting
+    misalignment_axis: list[float] = field(default_factory=lambda: [1.0, 2.0, -1.0])  # in sensor axes
+    gyro_noise_deg_s: float = 0.3  # white noise per sample
+    gyro_bias_deg_s: float = 1.0  # constant bias, up to this per axis
+    gyro_bias_drift_deg_s: float = 0.1  # slow bias wander (minutes), up to this per axis
+    acc_noise_m_s2: float = 0.03
+    acc_bias_m_s2: float = 0.1
+
+    def drop_for(self, side: str, athlete: Athlete, strength: StrengthModel) -> float:
+        """Peak drop (degrees) during stances of ``side``."""
+        if side in self.drop_deg:
+            return float(self.drop_deg[side])
+        torque = strength.hip_abduction_N[side] * athlete.lever_arm_m / athlete.body_mass_kg
+        d = self.drop_at_reference_deg + self.deg_per_Nm_per_kg * (self.reference_Nm_per_kg - torque)
+        return float(min(max(d, 0.0), 15.0))
 
 
 @dataclass(frozen=True)
@@ -98,6 +137,7 @@ class Profile:
     emg: EmgModel = field(default_factory=EmgModel)
     strength: StrengthModel = field(default_factory=StrengthModel)
     devices: DeviceModel = field(default_factory=DeviceModel)
+    pelvis: PelvisModel = field(default_factory=PelvisModel)
     source_text: str = field(default="", repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,7 +163,7 @@ def parse_profile(text: str, origin: str = "<profile>") -> Profile:
         raise ProfileError(f"{origin}: not valid TOML ({exc})") from None
     if "athlete" not in doc:
         raise ProfileError(f"{origin}: no [athlete] table; see data/athletes/default.toml")
-    unknown = set(doc) - {"athlete", "run", "emg", "strength", "devices"}
+    unknown = set(doc) - {"athlete", "run", "emg", "strength", "devices", "pelvis"}
     if unknown:
         raise ProfileError(f"{origin}: unknown table(s) {', '.join(sorted(unknown))}")
     athlete = _build(Athlete, doc["athlete"], "athlete")
@@ -137,6 +177,7 @@ def parse_profile(text: str, origin: str = "<profile>") -> Profile:
     emg = _build(EmgModel, {**emg_t, "muscles": muscles}, "emg")
     strength = _build(StrengthModel, doc.get("strength", {}), "strength")
     devices = _build(DeviceModel, doc.get("devices", {}), "devices")
+    pelvis = _build(PelvisModel, doc.get("pelvis", {}), "pelvis")
 
     _check(athlete.involved_side in ("L", "R", ""), "athlete.involved_side must be 'L', 'R' or ''")
     _check(20 <= athlete.body_mass_kg <= 250, "athlete.body_mass_kg must be 20–250 kg")
@@ -157,7 +198,17 @@ def parse_profile(text: str, origin: str = "<profile>") -> Profile:
     _check(all(v > 0 for v in strength.hip_abduction_N.values()), "strength forces must be > 0")
     _check(100 <= devices.pressure_rate_hz <= 300, "devices.pressure_rate_hz must be 100–300 Hz")
     _check(500 <= devices.emg_rate_hz <= 10000, "devices.emg_rate_hz must be 500–10000 Hz")
-    return Profile(athlete, run, emg, strength, devices, source_text=text)
+    _check(isinstance(pelvis.drop_deg, dict) and set(pelvis.drop_deg) <= {"L", "R"}
+           and all(isinstance(v, int | float) and 0 <= v <= 20 for v in pelvis.drop_deg.values()),
+           "pelvis.drop_deg must be a table of L and/or R drops, 0–20 degrees")
+    _check(0 <= pelvis.misalignment_deg <= 45, "pelvis.misalignment_deg must be 0–45 degrees")
+    ax = pelvis.misalignment_axis
+    _check(isinstance(ax, list) and len(ax) == 3 and all(isinstance(v, int | float) for v in ax)
+           and any(v != 0 for v in ax), "pelvis.misalignment_axis must be 3 numbers, not all 0")
+    _check(10 <= pelvis.peak_at_stance_pct <= 90, "pelvis.peak_at_stance_pct must be 10–90 %")
+    _check(0 <= pelvis.drop_cv_pct <= 50, "pelvis.drop_cv_pct must be 0–50 %")
+    _check(50 <= devices.imu_rate_hz <= 2000, "devices.imu_rate_hz must be 50–2000 Hz")
+    return Profile(athlete, run, emg, strength, devices, pelvis, source_text=text)
 
 
 def builtin_profile_path(name: str) -> Path:

@@ -63,6 +63,9 @@ class PauseBlock:
 class RunBlock:
     duration_s: float = 40.0
     settle_s: float = 0.5  # from block start to the first initial contact
+    # Quiet standing on the treadmill just before the run block (marked static_start and
+    # static_end): the reference posture of a sacral IMU or pelvis markers; 0 = none.
+    stand_still_s: float = 0.0
     # The fixed belt speed of the test run (m/s), the same at every visit; None = not fixed
     # by the protocol (the virtual athlete then runs at its profile's speed).
     speed_mps: float | None = None
@@ -80,7 +83,8 @@ class Protocol:
     def pre_run_s(self) -> float:
         """Time from session start to the start of the run block."""
         s = self.strength.duration_s if self.strength else 0.0
-        return s + (self.pause.pause_s if self.pause else 0.0)
+        return (s + (self.pause.pause_s if self.pause else 0.0)
+                + (self.run.stand_still_s if self.run else 0.0))
 
 
 def _build(cls: type, table: Any, where: str) -> Any:
@@ -114,6 +118,8 @@ def _validate(p: Protocol) -> None:
         d, st = p.run.duration_s, p.run.settle_s
         _check(isinstance(d, int | float) and 1 <= d <= 36000, "run.duration_s must be 1–36000 s")
         _check(isinstance(st, int | float) and 0 <= st < d, "run.settle_s must be 0 … duration_s")
+        v = p.run.stand_still_s
+        _check(isinstance(v, int | float) and 0 <= v <= 120, "run.stand_still_s must be 0–120 s")
         v = p.run.speed_mps
         _check(v is None or (isinstance(v, int | float) and not isinstance(v, bool) and 0.5 <= v <= 8),
                "run.speed_mps must be 0.5–8 m/s")

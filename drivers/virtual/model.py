@@ -40,6 +40,7 @@ class Contacts:
     y_ic: np.ndarray  # heel-centre AP position at initial contact (m)
     peak_force_N: np.ndarray
     impact_gain: np.ndarray
+    pelvic_drop_deg: np.ndarray  # peak contralateral pelvic drop of this stance (+ = swing side lower)
 
     def __len__(self) -> int:
         return int(self.t_ic.size)
@@ -94,6 +95,8 @@ class SessionModel:
     trials: Trials
     test: str
     markers: list[tuple[float, str]] = field(default_factory=list)
+    strength_end: float | None = None  # the athlete lies on the plinth until here (strength block)
+    stand_still: tuple[float, float] | None = None  # quiet standing on the belt before the run
 
     @property
     def emg_channels(self) -> list[str]:
@@ -159,7 +162,17 @@ def _contacts(profile: Profile, start: float, end: float, belt_w: float, belt_l:
     bw = profile.athlete.body_mass_kg * G
     peak = PEAK_GRF_BW * bw * (1 + 0.03 * rng.standard_normal(n_max))
     gain = np.clip(1 + 0.15 * rng.standard_normal(n_max), 0.5, 1.5)
-    return Contacts(side[:n], t_ic[:n], t_to[:n], x[:n], x_heel[:n], y_ic[:n], peak[:n], gain[:n])
+    return Contacts(side[:n], t_ic[:n], t_to[:n], x[:n], x_heel[:n], y_ic[:n], peak[:n], gain[:n],
+                    np.zeros(n))
+
+
+def _pelvic_drops(profile: Profile, side: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Peak pelvic drop of each stance: the side's drop (tied to its abductor strength, see
+    :class:`gaitlab.athlete.PelvisModel`) with step-to-step variation, never below 0."""
+    pm = profile.pelvis
+    nominal = np.array([pm.drop_for(s, profile.athlete, profile.strength) for s in SIDES])
+    d = nominal[(side == "R").astype(int)] if side.size else np.empty(0)
+    return np.maximum(d * (1 + pm.drop_cv_pct / 100 * rng.standard_normal(side.size)), 0.0)
 
 
 def _bursts(profile: Profile, contacts: Contacts, rng: np.random.Generator) -> dict[str, Bursts]:
@@ -178,7 +191,7 @@ def _bursts(profile: Profile, contacts: Contacts, rng: np.random.Generator) -> d
 
 def _empty_contacts() -> Contacts:
     e = np.empty(0)
-    return Contacts(np.empty(0, dtype="<U1"), e, e, e, e, e, e, e)
+    return Contacts(np.empty(0, dtype="<U1"), e, e, e, e, e, e, e, e)
 
 
 def build_session(profile: Profile, protocol: Protocol, seed: int = 0,
@@ -195,6 +208,7 @@ def build_session(profile: Profile, protocol: Protocol, seed: int = 0,
     rng_gait = np.random.default_rng([seed, 1])
     rng_emg = np.random.default_rng([seed, 2])
     rng_str = np.random.default_rng([seed, 3])
+    rng_pelvis = np.random.default_rng([seed, 4])
     run_block = protocol.run
     if run_block is not None and run_duration_s is not None:
         run_block = replace(run_block, duration_s=float(run_duration_s))
@@ -208,12 +222,14 @@ def build_session(profile: Profile, protocol: Protocol, seed: int = 0,
     rise: list[float] = []
     test = "hip_abduction"
     s = protocol.strength
+    strength_end = None
     if s is not None:
         test = s.test
         markers.append((t, "block_start strength"))
         sides = s.sides()
         rise = [t + s.lead_in_s + i * (s.contraction_s + s.rest_s) for i in range(len(sides))]
         t += s.duration_s
+        strength_end = t
         markers.append((t, "block_end strength"))
     side_arr = np.array(sides, dtype="<U1")
     t_rise = np.array(rise, dtype=float)
@@ -233,11 +249,18 @@ def build_session(profile: Profile, protocol: Protocol, seed: int = 0,
 
     contacts = _empty_contacts()
     run_start = run_end = None
+    stand_still = None
+    if run_block is not None and run_block.stand_still_s > 0:
+        stand_still = (t, t + run_block.stand_still_s)
+        markers.append((t, "static_start"))
+        t += run_block.stand_still_s
+        markers.append((t, "static_end"))
     if run_block is not None:
         run_start, run_end = t, t + run_block.duration_s
         markers.append((run_start, "block_start treadmill_run"))
         contacts = _contacts(profile, run_start + run_block.settle_s, run_end, belt_w, belt_l,
                              rng_gait)
+        contacts = replace(contacts, pelvic_drop_deg=_pelvic_drops(profile, contacts.side, rng_pelvis))
         markers.append((run_end, "block_end treadmill_run"))
         t = run_end
     duration = t
@@ -249,6 +272,8 @@ def build_session(profile: Profile, protocol: Protocol, seed: int = 0,
         keep_tr = trials.t_end + margin <= duration
         trials = Trials(*(getattr(trials, f)[keep_tr] for f in Trials.__dataclass_fields__))
         markers = [m for m in markers if m[0] < duration]
+        if stand_still is not None and stand_still[1] > duration:
+            stand_still = None
         if run_end is not None and run_start is not None:
             run_end = min(run_end, duration) if run_start < duration else None
             run_start = run_start if run_start < duration else None
@@ -265,6 +290,7 @@ def build_session(profile: Profile, protocol: Protocol, seed: int = 0,
         run_start=run_start, run_end=run_end, belt_speed_mps=profile.run.speed_mps,
         progression_rad=float(np.radians(profile.run.foot_progression_deg)),
         contacts=contacts, bursts=bursts, trials=trials, test=test, markers=markers,
+        strength_end=strength_end, stand_still=stand_still,
     )
 
 

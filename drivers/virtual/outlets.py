@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import pylsl
 
-from gaitlab.drivers.virtual import render
+from gaitlab.drivers.virtual import pelvis, render
 from gaitlab.drivers.virtual.model import SessionModel
 
-DEVICES = ("emg", "pressure", "dynamometer", "markers")
+DEVICES = ("emg", "pressure", "dynamometer", "markers", "imu")
 PUSH_PERIOD_S = 0.01  # push cadence, on a fixed grid (time spent rendering is not added)
 MAX_CHUNK_S = 0.25  # when catching up, push at most this much per chunk
 
@@ -47,6 +47,9 @@ def device_spec(model: SessionModel, device: str) -> DeviceSpec:
     if device == "dynamometer":
         return DeviceSpec("gaitlab-sim Dynamometer", "Force", d.dynamometer_rate_hz, 1,
                           pylsl.cf_float32, render.render_dynamometer)
+    if device == "imu":
+        return DeviceSpec("gaitlab-sim IMU", "MoCap", d.imu_rate_hz, 6, pylsl.cf_float32,
+                          pelvis.render_imu)
     if device == "markers":
         return DeviceSpec("gaitlab-sim Markers", "Markers", pylsl.IRREGULAR_RATE, 1,
                           pylsl.cf_string, None)
@@ -79,6 +82,17 @@ def stream_info(model: SessionModel, device: str, instance: str = "0") -> pylsl.
         ch.append_child_value("label", "force")
         ch.append_child_value("unit", "N")
         ch.append_child_value("type", "Force")
+    elif device == "imu":  # the XDF MoCap meta-data, as the Trigno driver writes it
+        chans = desc.append_child("channels")
+        for kind, unit in (("Acceleration", "g"), ("AngularVelocity", "deg/s")):
+            for axis in "XYZ":
+                ch = chans.append_child("channel")
+                ch.append_child_value("label", f"{pelvis.SENSOR_LABEL}_{kind}{axis}")
+                ch.append_child_value("marker", pelvis.SENSOR_LABEL)
+                ch.append_child_value("type", f"{kind}{axis}")
+                ch.append_child_value("unit", unit)
+        desc.append_child("setup").append_child("markers").append_child("marker") \
+            .append_child_value("label", pelvis.SENSOR_LABEL)
     elif device == "pressure":
         d = model.profile.devices
         geo = desc.append_child("geometry")

@@ -1,7 +1,7 @@
 """Ground truth of a simulated session, as JSON (schema ``gaitlab.truth/1``).
 
 The ``metrics`` object has exactly the layout of the metrics contract
-``gaitlab.metrics/1`` and is computed from the realised model events (what was
+``gaitlab.metrics/2`` and is computed from the realised model events (what was
 rendered), never from the profile's nominal parameters.
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 from gaitlab.drivers.virtual.model import SIDES, SessionModel
 
 TRUTH_SCHEMA = "gaitlab.truth/1"
-METRICS_SCHEMA = "gaitlab.metrics/1"
+METRICS_SCHEMA = "gaitlab.metrics/2"
 
 
 def _f(x: float) -> float | None:
@@ -96,13 +96,35 @@ def strength_metrics(model: SessionModel) -> dict[str, Any]:
     return {model.test: {"L": sides["L"], "R": sides["R"], "lsi_pct": _f(lsi) if lsi else None}}
 
 
+def pelvis_metrics(model: SessionModel) -> dict[str, Any]:
+    """The pelvis block: the realised drop of every stance (the bump of
+    :func:`gaitlab.drivers.virtual.pelvis.drop_shape` is level at initial contact, so the
+    excursion equals the peak; each gait cycle spans one stance of each side, so its obliquity
+    range is the sum of their drops)."""
+    from gaitlab.drivers.virtual.pelvis import drop_shape
+
+    c = model.contacts
+    d = c.pelvic_drop_deg
+    mid = float(drop_shape(model, np.array([0.5]))[0])
+    by = {s: d[c.side == s] for s in SIDES}
+    return {
+        "source": "imu",
+        "n_cycles": {s: int(by[s].size) for s in SIDES},
+        "drop_deg": {s: _mean_sd(by[s]) for s in SIDES},
+        "drop_at_midstance_deg": {s: _mean_sd(by[s] * mid) for s in SIDES},
+        "excursion_deg": {s: _mean_sd(by[s]) for s in SIDES},
+        "obliquity_range_deg": _f((d[:-2] + d[1:-1]).mean()) if d.size > 2 else None,
+    }
+
+
 def metrics_dict(model: SessionModel) -> dict[str, Any]:
-    """The true metrics, in the layout of the metrics contract gaitlab.metrics/1."""
+    """The true metrics, in the layout of the metrics contract gaitlab.metrics/2."""
     return {
         "schema": METRICS_SCHEMA,
         "gait": gait_metrics(model),
         "emg": emg_metrics(model),
         "strength": strength_metrics(model),
+        "pelvis": pelvis_metrics(model),
     }
 
 
@@ -140,6 +162,13 @@ def truth_dict(model: SessionModel, t0_lsl: float = 0.0) -> dict[str, Any]:
             for i in range(len(tr))
         ],
         "markers": [{"t": float(t0_lsl + t), "text": text} for t, text in model.markers],
+        "pelvis": {
+            "sensor": "SACRUM", "misalignment_deg": float(model.profile.pelvis.misalignment_deg),
+            "misalignment_axis": [float(v) for v in model.profile.pelvis.misalignment_axis],
+            "stand_still": ([float(t0_lsl + v) for v in model.stand_still]
+                            if model.stand_still is not None else None),
+            "drop_deg": [float(v) for v in c.pelvic_drop_deg],  # per contact, as "contacts"
+        },
     }
 
 

@@ -3,7 +3,7 @@
 Pure functions over arrays: ``gyr`` (n, 3) in rad/s and ``acc`` (n, 3) in m/s² (specific
 force: + g upward at rest), in the sensor's own axes, sampled at ``fs`` Hz.
 
-1. **Still period** — the standing seconds before the run (:func:`find_still`), or given.
+1. **Still period** — the standing seconds just before the run (:func:`find_still`), or given.
 2. **Gyro bias** — the mean angular velocity over that period, subtracted before fusion.
 3. **Fusion** — sensor orientation in an earth frame with Z up (heading arbitrary) by VQF
    (Laidig & Seel 2023) or Fusion (imufusion, Madgwick's revised AHRS); see docs/validation.md
@@ -50,9 +50,12 @@ def _moving(x: np.ndarray, w: int) -> np.ndarray:
 def find_still(gyr: np.ndarray, acc: np.ndarray, fs: float, min_s: float = 2.0,
                gyr_max_rad_s: float = 0.1, acc_sd_max: float = 0.2, window_s: float = 0.5
                ) -> tuple[int, int] | None:
-    """Longest stretch of at least ``min_s`` seconds in which the 0.5-s moving mean of the
-    angular speed stays below ``gyr_max_rad_s`` and the moving SD of the specific-force magnitude
-    below ``acc_sd_max`` (m/s²) — quiet standing, not running. Returns [start, stop) or None."""
+    """Quiet standing before the run: stretches of at least ``min_s`` seconds in which the
+    0.5-s moving mean of the angular speed stays below ``gyr_max_rad_s`` and the moving SD of the
+    specific-force magnitude below ``acc_sd_max`` (m/s²) are still; of those, the last one that
+    ends before the longest moving stretch (the run) starts, so that lying on a plinth for a
+    strength test earlier in the session is not taken for the standing posture; with no still
+    stretch before the run, the longest one. Returns [start, stop) or None."""
     w = round(window_s * fs)
     speed = _moving(np.linalg.norm(gyr, axis=1), w)
     mag = np.linalg.norm(acc, axis=1)
@@ -61,12 +64,19 @@ def find_still(gyr: np.ndarray, acc: np.ndarray, fs: float, min_s: float = 2.0,
     lab, n = ndimage.label(still)
     if n == 0:
         return None
-    sizes = ndimage.sum_labels(still, lab, index=np.arange(1, n + 1))
-    k = int(np.argmax(sizes)) + 1
-    idx = np.flatnonzero(lab == k)
     # keep clear of the half-window that reaches into the movement on either side
-    a, b = int(idx[0]) + w // 2, int(idx[-1]) + 1 - w // 2
-    return (a, b) if b - a >= min_s * fs else None
+    spans = [(int(sl.start) + w // 2, int(sl.stop) - w // 2) for (sl,) in ndimage.find_objects(lab)]
+    spans = [(a, b) for a, b in spans if b - a >= min_s * fs]
+    if not spans:
+        return None
+    mlab, m = ndimage.label(~still)
+    if m:
+        sizes = ndimage.sum_labels(~still, mlab, index=np.arange(1, m + 1))
+        run_start = int(np.flatnonzero(mlab == int(np.argmax(sizes)) + 1)[0])
+        before = [sp for sp in spans if sp[1] <= run_start]
+        if before:
+            return before[-1]
+    return max(spans, key=lambda sp: sp[1] - sp[0])
 
 
 def fuse(gyr: np.ndarray, acc: np.ndarray, fs: float, method: str = "vqf") -> np.ndarray:

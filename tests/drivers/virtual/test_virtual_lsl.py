@@ -14,7 +14,7 @@ from gaitlab.drivers.virtual.sim import start_sim
 from gaitlab.streams import parse_info_xml
 
 ROLES = {"emg": "emg", "pressure": "pressure", "dynamometer": "dynamometer",
-         "markers": "markers"}
+         "markers": "markers", "imu": "imu"}
 
 
 @pytest.mark.lsl
@@ -40,10 +40,14 @@ def test_sim_processes_stream_over_lsl(profile, run_only, tmp_path) -> None:
         assert geo is not None and (geo.rows, geo.cols) == (128, 42)
         assert geo.belt_speed_mps == pytest.approx(profile.run.speed_mps)
         assert specs["dynamometer"].labels == ["force"]
+        imu = specs["imu"]  # the sacral sensor, in the Trigno driver's MoCap meta-data
+        assert imu.type == "MoCap" and len(imu.labels) == 6
+        assert imu.labels[0] == "SACRUM_AccelerationX" and imu.labels[3] == "SACRUM_AngularVelocityX"
+        assert [c.unit for c in imu.channels] == ["g"] * 3 + ["deg/s"] * 3
 
         emg_buf = np.zeros((4096, 6), np.float32)
         p_buf = np.zeros((64, 5376), np.float32)
-        emg, emg_ts, p_max, markers = [], [], [], []
+        emg, emg_ts, p_max, markers, n_imu = [], [], [], [], 0
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             done = handle.wait(timeout=0) == 0
@@ -53,6 +57,7 @@ def test_sim_processes_stream_over_lsl(profile, run_only, tmp_path) -> None:
             _, st = inlets["pressure"].pull_chunk(max_samples=64, dest_obj=p_buf)
             p_max += list(p_buf[: len(st)].max(axis=1))
             markers += [s[0] for s in inlets["markers"].pull_chunk()[0]]
+            n_imu += len(inlets["imu"].pull_chunk(max_samples=1024)[1])
             if done and not st:
                 break
         assert handle.wait(timeout=10) == 0
@@ -60,15 +65,18 @@ def test_sim_processes_stream_over_lsl(profile, run_only, tmp_path) -> None:
         handle.stop()
     assert handle.failed() == []
     n_emg = sum(len(e) for e in emg)
-    assert n_emg == pytest.approx(3.0 * 2000, abs=5)  # the whole 3 s session arrived
+    session_s = 5.0 + 3.0  # quiet standing (the pelvis reference posture), then the 3-s run
+    assert n_emg == pytest.approx(session_s * 2000, abs=5)  # the whole session arrived
     step = np.diff(np.asarray(emg_ts))
     np.testing.assert_allclose(step, 1 / 2000, atol=1e-6)
     assert emg_ts[0] == pytest.approx(handle.t0, abs=1e-6)
     signal = np.concatenate(emg)
     assert 1e-6 < np.sqrt(np.mean(signal**2)) < 1e-3  # volts, EMG-sized
-    assert len(p_max) == pytest.approx(3.0 * 120, abs=2)
+    assert len(p_max) == pytest.approx(session_s * 120, abs=2)
+    assert n_imu == pytest.approx(session_s * profile.devices.imu_rate_hz, abs=2)
     assert max(p_max) > 10  # the runner's feet are on the pressure belt
-    assert markers == ["block_start treadmill_run", "block_end treadmill_run"]
+    assert markers == ["static_start", "static_end", "block_start treadmill_run",
+                       "block_end treadmill_run"]
     assert (tmp_path / "truth.json").exists()
 
 

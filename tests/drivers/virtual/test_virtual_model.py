@@ -109,8 +109,8 @@ def test_truth_metrics_from_realised_events(profile, assessment, tmp_path) -> No
     truth = json.loads(path.read_text())
     assert truth["schema"] == "gaitlab.truth/1"
     met = truth["metrics"]
-    assert met["schema"] == "gaitlab.metrics/1"
-    assert set(met) == {"schema", "gait", "emg", "strength"}
+    assert met["schema"] == "gaitlab.metrics/2"
+    assert set(met) == {"schema", "gait", "emg", "strength", "pelvis"}
     g = met["gait"]
     contacts = truth["contacts"]
     assert g["n_steps"] == len(contacts)
