@@ -38,7 +38,7 @@ def test_demo_measures_the_simulated_lab_within_acceptance_limits(tmp_path):
     # the measured values came from the recorded file, which holds all four devices
     with open_session(out) as s:
         assert s.complete
-        assert sorted(st.role for st in s.streams.values()) == ["dynamometer", "emg", "markers",
+        assert sorted(st.role for st in s.streams.values()) == ["dynamometer", "emg", "imu", "markers",
                                                                  "pressure"]
         assert s.athlete["involved_side"] == "R"
     with h5py.File(out, "r") as f:

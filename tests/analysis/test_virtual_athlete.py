@@ -89,7 +89,7 @@ def test_offline_file_carries_the_live_stream_metadata(tmp_path: Path) -> None:
     path = write_offline_session(model, tmp_path / "s.h5", t0=10.0)
     with open_session(path) as s:
         roles = sorted(st.role for st in s.streams.values())
-        assert roles == ["dynamometer", "emg", "markers", "pressure"]
+        assert roles == ["dynamometer", "emg", "imu", "markers", "pressure"]
         for dev, role in (("emg", "emg"), ("pressure", "pressure")):
             (st,) = s.by_role(role)
             live = stream_info(model, dev, "offline")

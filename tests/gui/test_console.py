@@ -76,10 +76,10 @@ def test_console_driven_by_its_controls_records_the_panel_and_summarises(lab, qt
     # a stream of someone else's on the same network: not in this panel, so never recorded
     lsl_publisher([{"name": f"other-{uid}", "type": "Markers", "source_id": f"other-{uid}",
                     "channels": 1, "srate": 0, "fmt": "string", "marker_rate": 5.0}])
-    qtbot.waitUntil(lambda: win.table.rowCount() == 4, timeout=10000)
-    qtbot.waitUntil(lambda: all(win.table.item(i, 7).text() == "ok" for i in range(4)), timeout=10000)
-    roles = sorted(win.table.item(i, 1).text() for i in range(4))
-    assert roles == ["dynamometer", "emg", "markers", "pressure"]
+    qtbot.waitUntil(lambda: win.table.rowCount() == 5, timeout=10000)
+    qtbot.waitUntil(lambda: all(win.table.item(i, 7).text() == "ok" for i in range(5)), timeout=10000)
+    roles = sorted(win.table.item(i, 1).text() for i in range(5))
+    assert roles == ["dynamometer", "emg", "imu", "markers", "pressure"]
     # EMG per muscle, left column left side, decimated before drawing
     qtbot.waitUntil(lambda: len(win.emg.curves) == 6, timeout=5000)
     raw, _env = win.emg.curve("GMED_R")
@@ -102,12 +102,12 @@ def test_console_driven_by_its_controls_records_the_panel_and_summarises(lab, qt
     n0 = win.frames
     # the four streams of the panel and the console's markers are being recorded, and the UI
     # keeps redrawing meanwhile
-    qtbot.waitUntil(lambda: "5 of 5 streams" in win.rec_label.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "6 of 6 streams" in win.rec_label.text(), timeout=10000)
     steps0 = len(mon.gait_view().steps)  # counted from here: the file holds every step after it
     qtbot.waitUntil(lambda: win.frames - n0 > 40, timeout=10000)
     # sensor-to-paint latencies of the EMG and force traces pile up while their tab is shown
     qtbot.waitUntil(lambda: win.latencies.size > 50, timeout=20000)
-    assert re.match(r"recording \d+ s, \d+\.\d\d MB, 5 of 5 streams", win.rec_label.text())
+    assert re.match(r"recording \d+ s, \d+\.\d\d MB, 6 of 6 streams", win.rec_label.text())
     QTest.keyClick(win, QtCore.Qt.Key.Key_F1)  # marker shortcuts and buttons
     QTest.mouseClick(_button(win, "IC R (F2)"), LEFT)
     QTest.keyClick(win, QtCore.Qt.Key.Key_F3)

@@ -17,14 +17,14 @@ pytestmark = pytest.mark.lsl
 def test_monitor_tracks_health_gait_and_gmed_onsets_of_the_lab(sim, profile) -> None:
     h = sim("run", run_duration_s=11.0, lead_s=1.0, linger_s=3.0)
     with monitor_for(h, live_emg=LiveEmgParams(calibrate_s=4.0)) as m:
-        assert wait_for(lambda: len(m.keys()) == 4, 10)
+        assert wait_for(lambda: len(m.keys()) == 5, 10)
         assert wait_for(lambda: len(m.gait_view().gmed["R"]) >= 4, 25)
         assert wait_for(lambda: min(x.samples for x in m.health() if x.role == "emg") > 12000, 10)
         health = {x.role: x for x in m.health()}
         assert wait_for(lambda: m.pressure_view().frame.max() > 10, 5)  # not in a flight phase
         ev, pv, fv, g = m.emg_view(5.0), m.pressure_view(), m.force_view(), m.gait_view()
         lat = m.arrival_latency(ev.key)
-    assert set(health) == {"emg", "pressure", "dynamometer", "markers"}
+    assert set(health) == {"emg", "pressure", "dynamometer", "markers", "imu"}
     for role in ("emg", "pressure", "dynamometer"):
         hs = health[role]
         assert hs.status == "ok", hs

@@ -21,7 +21,10 @@ from gaitlab.protocols import load_protocol
 
 @pytest.fixture(scope="module")
 def model():
-    return build_session(load_profile("default"), load_protocol("assessment"), seed=7, run_duration_s=30)
+    proto = load_protocol("assessment")
+    assert proto.run is not None
+    proto = replace(proto, run=replace(proto.run, stand_still_s=5.0))  # the guided stand-still
+    return build_session(load_profile("default"), proto, seed=7, run_duration_s=30)
 
 
 def _imu(model):

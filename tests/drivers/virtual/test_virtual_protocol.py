@@ -17,14 +17,13 @@ def test_assessment_is_strength_pause_run(assessment) -> None:
     assert s.hold_s == pytest.approx(s.contraction_s - s.ramp_s - s.release_s)
     assert 25 <= s.duration_s <= 35  # a demo-sized strength block
     assert assessment.run.duration_s == 40
-    assert assessment.run.stand_still_s == 5  # quiet standing: the pelvis's reference posture
     assert assessment.pre_run_s == pytest.approx(s.duration_s + assessment.pause.pause_s
                                                  + assessment.run.stand_still_s)
 
 
 def test_run_protocol_has_no_strength_block(run_only) -> None:
     assert run_only.strength is None and run_only.run is not None
-    assert run_only.pre_run_s == run_only.run.stand_still_s == 5
+    assert run_only.pre_run_s == run_only.run.stand_still_s == 0
 
 
 def test_per_side_order() -> None:
