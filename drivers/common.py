@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from gaitlab.errors import GaitlabError
 
@@ -25,3 +25,21 @@ def retry_with_backoff(attempt: Callable[[], T], should_stop: Callable[[], bool]
             time.sleep(wait)
             wait = min(2 * wait, max_wait_s)
     return None
+
+
+def append_mocap_channels(desc: Any, sensors: list[str], kinds: tuple[tuple[str, str], ...]) -> None:
+    """The XDF MoCap meta-data of inertial sensors under an LSL ``desc`` element: per sensor and
+    kind (e.g. ("Acceleration", "g")) three channels ``<sensor>_<kind>X/Y/Z`` with ``label``,
+    ``marker``, ``type`` and ``unit``, then ``setup/markers`` listing the sensors."""
+    chans = desc.append_child("channels")
+    for label in sensors:
+        for kind, unit in kinds:
+            for axis in "XYZ":
+                ch = chans.append_child("channel")
+                ch.append_child_value("label", f"{label}_{kind}{axis}")
+                ch.append_child_value("marker", label)
+                ch.append_child_value("type", f"{kind}{axis}")
+                ch.append_child_value("unit", unit)
+    markers = desc.append_child("setup").append_child("markers")
+    for label in sensors:
+        markers.append_child("marker").append_child_value("label", label)

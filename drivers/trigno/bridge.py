@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pylsl
 
-from gaitlab.drivers.common import retry_with_backoff
+from gaitlab.drivers.common import append_mocap_channels, retry_with_backoff
 from gaitlab.drivers.trigno.protocol import AUX_CHANNELS, AUX_PER_SENSOR, EMG_SLOTS, FrameParser
 from gaitlab.drivers.trigno.transport import BaseConfig, CommandLink, LinkLost, connect, discover
 from gaitlab.errors import GaitlabError
@@ -85,18 +85,7 @@ def aux_info(cfg: BaseConfig, labels: list[str], source_id: str, serial: str) ->
     info = pylsl.StreamInfo("Trigno AUX", "MoCap", n, cfg.aux_rate_hz, pylsl.cf_float32, source_id)
     desc = info.desc()
     _device(desc, serial, cfg.banner)
-    chans = desc.append_child("channels")
-    for label in labels:
-        for kind, unit in AUX_KINDS:
-            for axis in "XYZ":
-                ch = chans.append_child("channel")
-                ch.append_child_value("label", f"{label}_{kind}{axis}")
-                ch.append_child_value("marker", label)
-                ch.append_child_value("type", f"{kind}{axis}")
-                ch.append_child_value("unit", unit)
-    markers = desc.append_child("setup").append_child("markers")
-    for label in labels:
-        markers.append_child("marker").append_child_value("label", label)
+    append_mocap_channels(desc, labels, AUX_KINDS)
     return info
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pylsl
 
+from gaitlab.drivers.common import append_mocap_channels
 from gaitlab.drivers.virtual import pelvis, render
 from gaitlab.drivers.virtual.model import SessionModel
 
@@ -83,16 +84,7 @@ def stream_info(model: SessionModel, device: str, instance: str = "0") -> pylsl.
         ch.append_child_value("unit", "N")
         ch.append_child_value("type", "Force")
     elif device == "imu":  # the XDF MoCap meta-data, as the Trigno driver writes it
-        chans = desc.append_child("channels")
-        for kind, unit in (("Acceleration", "g"), ("AngularVelocity", "deg/s")):
-            for axis in "XYZ":
-                ch = chans.append_child("channel")
-                ch.append_child_value("label", f"{pelvis.SENSOR_LABEL}_{kind}{axis}")
-                ch.append_child_value("marker", pelvis.SENSOR_LABEL)
-                ch.append_child_value("type", f"{kind}{axis}")
-                ch.append_child_value("unit", unit)
-        desc.append_child("setup").append_child("markers").append_child("marker") \
-            .append_child_value("label", pelvis.SENSOR_LABEL)
+        append_mocap_channels(desc, [pelvis.SENSOR_LABEL], pelvis.CHANNEL_KINDS)
     elif device == "pressure":
         d = model.profile.devices
         geo = desc.append_child("geometry")

@@ -38,9 +38,10 @@ from scipy.spatial.transform import Rotation
 
 from gaitlab.drivers.virtual import foot
 from gaitlab.drivers.virtual.model import G, SessionModel
-from gaitlab.drivers.virtual.render import block_normal
+from gaitlab.drivers.virtual.render import block_normal, live_stances
 
 SENSOR_LABEL = "SACRUM"
+CHANNEL_KINDS = (("Acceleration", "g"), ("AngularVelocity", "deg/s"))  # render_imu's columns
 DEV_IMU = 5
 LYING_DEG = 90.0  # supine on the plinth for the strength block
 GET_UP_S = 2.0  # at most this long to get up at the start of the pause
@@ -63,18 +64,6 @@ def drop_shape(model: SessionModel, phi: np.ndarray) -> np.ndarray:
     a, b = 2.0, 2.0 * (1 - p) / p
     u = np.clip(phi, 0.0, 1.0)
     return np.where((phi > 0) & (phi < 1), u**a * (1 - u) ** b / (p**a * (1 - p) ** b), 0.0)
-
-
-def _stances(model: SessionModel, t: np.ndarray):
-    """(mask, contact index, phase) of the stances live at times t (two may overlap)."""
-    c = model.contacts
-    k0 = np.searchsorted(c.t_ic, t, side="right") - 1
-    for lag in (0, 1):
-        k = k0 - lag
-        kk = np.maximum(k, 0)
-        live = (k >= 0) & (t < c.t_to[kk])
-        phi = (t - c.t_ic[kk]) / (c.t_to[kk] - c.t_ic[kk])
-        yield live, kk, phi
 
 
 def running_envelope(model: SessionModel, t: np.ndarray) -> np.ndarray:
@@ -102,7 +91,7 @@ def pelvis_angles(model: SessionModel, t: np.ndarray) -> tuple[np.ndarray, np.nd
     pm = model.profile.pelvis
     c = model.contacts
     obl = np.zeros(t.shape)
-    for live, kk, phi in _stances(model, t):
+    for live, kk, phi in live_stances(model.contacts, t):
         sign = np.where(c.side[kk] == "L", 1.0, -1.0)  # left stance: the right side drops
         obl += np.where(live, sign * c.pelvic_drop_deg[kk] * drop_shape(model, phi), 0.0)
     env = running_envelope(model, t)
@@ -166,7 +155,7 @@ def specific_force_lab(model: SessionModel, t: np.ndarray) -> np.ndarray:
     f = np.zeros((t.size, 3))
     vert = np.zeros(t.shape)
     scale = _vertical_scale(model)
-    for live, kk, phi in _stances(model, t):
+    for live, kk, phi in live_stances(model.contacts, t):
         vert += np.where(live, c.peak_force_N[kk] * foot.grf_shape(phi) / m * scale, 0.0)
         f[:, 0] += np.where(live, -AP_PEAK_G * G * np.sin(2 * np.pi * phi), 0.0)
         toward_mid = np.where(c.side[kk] == "L", 1.0, -1.0)  # left stance pushes to the right

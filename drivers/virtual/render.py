@@ -9,6 +9,7 @@ applied to the noise with its true history (no filter state to carry).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -16,7 +17,7 @@ from scipy import signal
 from scipy.special import erf
 
 from gaitlab.drivers.virtual import foot
-from gaitlab.drivers.virtual.model import HIP_ABDUCTORS, SessionModel
+from gaitlab.drivers.virtual.model import HIP_ABDUCTORS, Contacts, SessionModel
 
 NOISE_BLOCK = 4096
 _BLOCK_BASE = 2**31  # keeps RNG keys non-negative for the FIR history before sample 0
@@ -70,6 +71,17 @@ def band_noise(key: tuple[int, ...], n0: int, n1: int, n_ch: int, fs: float) -> 
 def _ramp(u: np.ndarray) -> np.ndarray:
     """0 before u=0, raised-cosine rise to 1 at u=1, 1 after."""
     return 0.5 - 0.5 * np.cos(np.pi * np.clip(u, 0.0, 1.0))
+
+
+def live_stances(c: Contacts, t: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """For the latest contact begun at each time t and the one before it (two stances overlap in
+    double support): (in stance at t, contact index, stance phase 0 at IC … 1 at TO)."""
+    k0 = np.searchsorted(c.t_ic, t, side="right") - 1
+    for lag in (0, 1):
+        k = k0 - lag
+        kk = np.maximum(k, 0)
+        live = (k >= 0) & (t < c.t_to[kk])
+        yield live, kk, (t - c.t_ic[kk]) / (c.t_to[kk] - c.t_ic[kk])
 
 
 # ---------------------------------------------------------------- dynamometer
@@ -197,17 +209,12 @@ def _pressure_frames(model: SessionModel, t: np.ndarray) -> np.ndarray:
         return out.reshape(t.size, -1)
     xe, ye = np.arange(cols + 1) * cp, np.arange(rows + 1) * rp
     _, _, sig = foot.blob_geometry(model.profile.run.foot_length_m)
-    k0 = np.searchsorted(c.t_ic, t, side="right") - 1
-    for lag in (0, 1):  # overlapping contacts (double support) add up
-        k = k0 - lag
-        kk = np.maximum(k, 0)
-        live = (k >= 0) & (t < c.t_to[kk])
+    for live, kk, phase in live_stances(c, t):  # overlapping contacts (double support) add up
         f = np.flatnonzero(live)
         if f.size == 0:
             continue
         kc = kk[f]
-        tc = c.t_to[kc] - c.t_ic[kc]
-        phi = (t[f] - c.t_ic[kc]) / tc
+        phi = phase[f]
         force = c.peak_force_N[kc] * foot.grf_shape(phi)
         share = foot.blob_fractions(phi) * force[:, None]  # (m, 5) newtons per blob
         y_heel = c.y_ic[kc] + model.belt_speed_mps * (t[f] - c.t_ic[kc])

@@ -69,11 +69,10 @@ def find_still(gyr: np.ndarray, acc: np.ndarray, fs: float, min_s: float = 2.0,
     spans = [(a, b) for a, b in spans if b - a >= min_s * fs]
     if not spans:
         return None
-    mlab, m = ndimage.label(~still)
-    if m:
-        sizes = ndimage.sum_labels(~still, mlab, index=np.arange(1, m + 1))
-        run_start = int(np.flatnonzero(mlab == int(np.argmax(sizes)) + 1)[0])
-        before = [sp for sp in spans if sp[1] <= run_start]
+    moving = [sl for (sl,) in ndimage.find_objects(ndimage.label(~still)[0])]
+    if moving:
+        run = max(moving, key=lambda sl: sl.stop - sl.start)
+        before = [sp for sp in spans if sp[1] <= run.start]
         if before:
             return before[-1]
     return max(spans, key=lambda sp: sp[1] - sp[0])
