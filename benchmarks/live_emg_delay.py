@@ -3,7 +3,7 @@ often the first result is already the offline one, and what a channel costs.
 
 A virtual-athlete run is rendered offline, written to a session file and analysed
 (``analyze_session``); the same samples are then replayed through the live trackers
-(``gaitlab.analysis.live.replay``: pressure frames to the live gait tracker, each confirmed
+(``gaitlab.analysis.online.replay``: pressure frames to the live gait tracker, each confirmed
 contact to its side's EMG channels, EMG in random 1–100-sample chunks), with the offline
 baseline. Decision delay = stream time of the newest sample when the first result came,
 minus the IC, over steady-state cycles (IC confirmed by the gait tracker within one step).
@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from gaitlab.analysis import analyze_session
-from gaitlab.analysis.live import LiveEmgChannel, LivePressureGait
-from gaitlab.analysis.live.replay import replay
+from gaitlab.analysis.online import LiveEmgChannel, LivePressureGait
+from gaitlab.analysis.online.replay import replay
 from gaitlab.athlete import DeviceModel, load_profile
 from gaitlab.drivers.virtual import model as M
 from gaitlab.drivers.virtual import render

@@ -10,8 +10,8 @@ Threads (none of them Qt):
   units, with the sources' raw stamps (the clock offset is kept beside them: on one
   machine it is ~0; ``latest_time`` adds it);
 * the *processing* thread reads what is new in the rings and feeds the live trackers
-  (:class:`~gaitlab.analysis.live.LivePressureGait`, one
-  :class:`~gaitlab.analysis.live.LiveEmgChannel` per GMED channel), the pressure COP
+  (:class:`~gaitlab.analysis.online.LivePressureGait`, one
+  :class:`~gaitlab.analysis.online.LiveEmgChannel` per GMED channel), the pressure COP
   trace and the EMG display envelope.
 
 The widgets call the snapshot accessors (``emg_view``, ``force_view``, ``pressure_view``,
@@ -30,7 +30,7 @@ import pylsl
 from pylsl.util import LostError
 
 from gaitlab.analysis import emg as E
-from gaitlab.analysis.live import CycleResult, LiveEmgChannel, LiveEmgParams, LivePressureGait, StepResult
+from gaitlab.analysis.online import CycleResult, LiveEmgChannel, LiveEmgParams, LivePressureGait, StepResult
 from gaitlab.analysis.params import EmgParams, PressureParams
 from gaitlab.errors import GaitlabError
 from gaitlab.live.buffers import RingBuffer

@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui
 
-from gaitlab.analysis.live import CycleResult, StepResult
+from gaitlab.analysis.online import CycleResult, StepResult
 from gaitlab.gui.feedback import CROSSOVER, IN_BAND, OFF, ON, OUT_BAND, BiofeedbackWindow, FitLabel
 from gaitlab.gui.metronome import Metronome
 from gaitlab.live import GaitView

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gaitlab.analysis.live import CycleResult, StepResult
+from gaitlab.analysis.online import CycleResult, StepResult
 from gaitlab.live import GaitView
 from gaitlab.live.feedback import (
     Targets,

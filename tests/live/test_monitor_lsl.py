@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from gaitlab.analysis.live import LiveEmgParams
+from gaitlab.analysis.online import LiveEmgParams
 from gaitlab.errors import GaitlabError
 from tests.live.conftest import monitor_for, wait_for
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gaitlab.analysis.live.emg import CycleResult, LiveEmgChannel
-from gaitlab.analysis.live.gait import LivePressureGait
+from gaitlab.analysis.online.emg import CycleResult, LiveEmgChannel
+from gaitlab.analysis.online.gait import LivePressureGait
 
 
 @dataclass

@@ -4,8 +4,8 @@ Pure classes fed numpy chunks with their time stamps (no Qt, no LSL): they reuse
 offline functions so that per-step values equal the offline analysis of the same data.
 """
 
-from gaitlab.analysis.live.emg import CycleResult, LiveEmgChannel, LiveEmgParams
-from gaitlab.analysis.live.gait import LiveGaitParams, LivePressureGait, StepResult
+from gaitlab.analysis.online.emg import CycleResult, LiveEmgChannel, LiveEmgParams
+from gaitlab.analysis.online.gait import LiveGaitParams, LivePressureGait, StepResult
 
 __all__ = ["CycleResult", "LiveEmgChannel", "LiveEmgParams", "LiveGaitParams",
            "LivePressureGait", "StepResult"]

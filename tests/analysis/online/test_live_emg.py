@@ -17,8 +17,8 @@ import pytest
 from live_data import T0, Rendered
 
 from gaitlab.analysis import analyze_session
-from gaitlab.analysis.live import CycleResult, LiveEmgChannel, LiveEmgParams, LivePressureGait
-from gaitlab.analysis.live.replay import replay
+from gaitlab.analysis.online import CycleResult, LiveEmgChannel, LiveEmgParams, LivePressureGait
+from gaitlab.analysis.online.replay import replay
 from gaitlab.drivers.virtual.offline import write_offline_session
 from gaitlab.errors import GaitlabError
 
@@ -123,7 +123,7 @@ def test_live_self_calibrated_threshold_and_latency(run12: Rendered, offline: An
         assert np.mean(err_samples <= 1.0 + 1e-6) >= 0.9, n
         # once calibrated, a first result comes when the burst has ended in the fresh
         # envelope: burst offset + edge search + fresh margin + hop + the chunk in hand, or
-        # as soon as the IC is known if that is later (see gaitlab/analysis/live/emg.py)
+        # as soon as the IC is known if that is later (see gaitlab/analysis/online/emg.py)
         first = _first(got[n])
         ic = np.array([c.ic for c in first])
         off = np.array([c.offset_s for c in first])

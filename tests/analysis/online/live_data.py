@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gaitlab.analysis.live.replay import chunks
+from gaitlab.analysis.online.replay import chunks
 from gaitlab.athlete import load_profile
 from gaitlab.drivers.virtual import model as M
 from gaitlab.drivers.virtual import render

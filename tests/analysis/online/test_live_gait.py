@@ -7,7 +7,7 @@ import pytest
 from live_data import Rendered, random_chunks
 
 from gaitlab.analysis import gait as G
-from gaitlab.analysis.live.gait import LivePressureGait, StepResult
+from gaitlab.analysis.online.gait import LivePressureGait, StepResult
 from gaitlab.analysis.params import PressureParams, SideParams
 from gaitlab.analysis.pressure import contacts_from_blocks
 from gaitlab.errors import GaitlabError
