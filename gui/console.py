@@ -26,6 +26,7 @@ from gaitlab.gui.forms import spin_box
 from gaitlab.gui.gait_view import GaitPanel
 from gaitlab.gui.latency import PaintClock, TimedPlotWidget, overlay_text
 from gaitlab.gui.montage import MontageDialog
+from gaitlab.gui.pelvis_view import PelvisPanel
 from gaitlab.gui.strength_box import StrengthBox
 from gaitlab.gui.threads import Background, collect_on_gui_thread
 from gaitlab.gui.traces import nice_limit
@@ -169,10 +170,12 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.t_hi = spin_box(-10, 30, self.targets.width_hi_cm)
         self.t_cad = spin_box(100, 240, self.targets.cadence_spm)
         self.t_gmed = spin_box(-300, 200, self.targets.gmed_onset_ms)
+        self.t_drop = spin_box(0, 20, self.targets.pelvic_drop_max_deg)
         self.t_met = QtWidgets.QCheckBox("metronome")
         self.t_met.setChecked(self.targets.metronome)
         for label, w in (("width min cm", self.t_lo), ("width max cm", self.t_hi),
-                         ("cadence spm", self.t_cad), ("GMED onset ms", self.t_gmed), ("", self.t_met)):
+                         ("cadence spm", self.t_cad), ("GMED onset ms", self.t_gmed),
+                         ("pelvic drop max °", self.t_drop), ("", self.t_met)):
             tl.addRow(label, w)
             (w.toggled if isinstance(w, QtWidgets.QCheckBox) else w.valueChanged).connect(
                 self.apply_targets)
@@ -213,6 +216,8 @@ class SessionConsole(QtWidgets.QMainWindow):
         self.gait = GaitPanel(self.targets)
         self.gait_widget = self.gait.widget
         self.tabs.addTab(self.gait_widget, "Gait")
+        self.pelvis = PelvisPanel(self.targets, self.send_marker)
+        self.tabs.addTab(self.pelvis.widget, "Pelvis")
         self.summary = QtWidgets.QPlainTextEdit(readOnly=True)
         self.summary.setFont(QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont))
         self.tabs.addTab(self.summary, "Summary")
@@ -337,6 +342,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         t = self.targets
         t.width_lo_cm, t.width_hi_cm = self.t_lo.value(), self.t_hi.value()
         t.cadence_spm, t.gmed_onset_ms = self.t_cad.value(), self.t_gmed.value()
+        t.pelvic_drop_max_deg = self.t_drop.value()
         t.metronome = self.t_met.isChecked()
         note = self.feedback.sync_metronome()
         if note:
@@ -520,7 +526,7 @@ class SessionConsole(QtWidgets.QMainWindow):
         """Paint-time latency and frame rate of the EMG and force traces and of the gait view
         (:class:`gaitlab.gui.latency.PaintClock`)."""
         return {"EMG": self.emg_plot.paint_clock, "force": self.force_plot.paint_clock,
-                "gait": self.gait_widget.paint_clock}
+                "gait": self.gait_widget.paint_clock, "pelvis": self.pelvis.paint_clock}
 
     @property
     def latencies(self) -> np.ndarray:
@@ -538,13 +544,16 @@ class SessionConsole(QtWidgets.QMainWindow):
         self._draw_emg()
         self._draw_force()
         self._draw_gait()
+        self._draw_pelvis()
         self._draw_record(now)
         if self.feedback.isVisible() and now - self._feedback_drawn >= FEEDBACK_PERIOD_S:
             self._feedback_drawn = now
-            self.feedback.update_view(self.monitor.gait_view(), self.latencies, now)
+            self.feedback.update_view(self.monitor.gait_view(), self.latencies, now,
+                                      pelvis=self.monitor.pelvis_view(1.0))
         if now - self._status_drawn >= TABLE_PERIOD_S:
             self._status_drawn = now
-            shown = {self.force_plot: "force", self.gait_widget: "gait"}.get(self.tabs.currentWidget(), "EMG")
+            shown = {self.force_plot: "force", self.gait_widget: "gait",
+                     self.pelvis.widget: "pelvis"}.get(self.tabs.currentWidget(), "EMG")
             clock = self.paint_clocks[shown]
             self.status_label.setText(f"{clock.fps():.0f} fps, {overlay_text(self.paint_clocks)}")
 
@@ -616,6 +625,13 @@ class SessionConsole(QtWidgets.QMainWindow):
             self._drawn["gait"] = (pv.key, pv.frame_t + self.monitor.clock_offset(pv.key))
             self.gait_widget.paint_clock.drawn(self._drawn["gait"][1])
         self.gait.draw_steps(self.monitor.gait_view())
+
+    def _draw_pelvis(self) -> None:
+        if not self.pelvis.widget.isVisible():
+            return
+        v = self.monitor.pelvis_view(10.0)
+        if v is not None:
+            self.pelvis.draw(v, self.monitor.gait_view(), self.monitor.clock_offset(v.key))
 
     def _draw_record(self, now: float) -> None:
         if self._rec_thread is None:

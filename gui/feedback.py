@@ -1,4 +1,5 @@
-"""Athlete biofeedback window: large, high-contrast step width, cadence and GMED onset per side.
+"""Athlete biofeedback window: large, high-contrast step width, cadence, GMED onset per side and,
+with a sacral IMU, pelvic drop per stance side.
 
 Every on/off-target decision is :mod:`gaitlab.live.feedback`'s; this window only draws its
 :class:`~gaitlab.live.feedback.FeedbackState`. It fits a 1280×720 screen: the text lines shrink
@@ -11,8 +12,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gaitlab.gui.metronome import Metronome
-from gaitlab.live import GaitView
-from gaitlab.live.feedback import N_STEPS, SIDES, FeedbackState, Targets, feedback_state
+from gaitlab.live import GaitView, PelvisView
+from gaitlab.live.feedback import N_STEPS, SIDES, FeedbackState, SideSeries, Targets, feedback_state
 from gaitlab.live.processing import latency_stats
 
 __all__ = ["BiofeedbackWindow", "FitLabel", "Targets"]
@@ -21,6 +22,7 @@ IN_BAND, OUT_BAND, CROSSOVER = "#3f3", "#fb3", "#f44"
 WIDTH_COLOUR = {"in_band": IN_BAND, "out_band": OUT_BAND, "crossover": CROSSOVER}
 ON, OFF, NONE = "#3f3", "#f44", "white"
 GMED_RANGE_MS = (-250.0, 100.0)  # bars clipped to it; the view has a margin for the tick labels
+DROP_RANGE_DEG = (-2.0, 14.0)
 AXIS_PX = 22  # axis labels and ticks: readable from the treadmill
 
 
@@ -132,6 +134,21 @@ class BiofeedbackWindow(QtWidgets.QWidget):
             p.addItem(bars)
             p.setYRange(GMED_RANGE_MS[0] - 10, GMED_RANGE_MS[1] + 15, padding=0)
             self.gmed_plots[s], self.gmed_bars[s], self.gmed_target[s] = p, bars, line
+        # pelvic drop (° per stance, L/R = stance side) against the clinician's ceiling; shown
+        # once a sacral IMU is streaming
+        self.drop_labels = {s: FitLabel(f"{s} stance drop —") for s in SIDES}
+        self.drop_plots: dict[str, pg.PlotWidget] = {}
+        self.drop_bars: dict[str, pg.BarGraphItem] = {}
+        self.drop_target: dict[str, pg.InfiniteLine] = {}
+        for s in SIDES:
+            p = _strip(f"{s} stance drop (°)")
+            line = pg.InfiniteLine(targets.pelvic_drop_max_deg, angle=0,
+                                   pen=pg.mkPen("w", width=3, style=QtCore.Qt.PenStyle.DashLine))
+            p.addItem(line)
+            bars = pg.BarGraphItem(x=[0.0], height=[0.0], width=0.8)
+            p.addItem(bars)
+            p.setYRange(*DROP_RANGE_DEG, padding=0)
+            self.drop_plots[s], self.drop_bars[s], self.drop_target[s] = p, bars, line
         self.debug = QtWidgets.QLabel("")
         self.debug.setStyleSheet("color:#8f8; font-size:14px;")
         self.debug.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
@@ -145,9 +162,13 @@ class BiofeedbackWindow(QtWidgets.QWidget):
         for col, s in enumerate(SIDES):
             grid.addWidget(self.gmed_labels[s], 2, col)
             grid.addWidget(self.gmed_plots[s], 3, col)
-        grid.addWidget(self.debug, 4, 0, 1, 2)
+            grid.addWidget(self.drop_labels[s], 4, col)
+            grid.addWidget(self.drop_plots[s], 5, col)
+        grid.addWidget(self.debug, 6, 0, 1, 2)
         grid.setRowStretch(1, 1)
         grid.setRowStretch(3, 1)
+        grid.setRowStretch(5, 1)
+        self._show_pelvis(False)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         self._fs = QtGui.QShortcut(QtGui.QKeySequence("F11"), self, activated=self.toggle_full)
@@ -157,8 +178,10 @@ class BiofeedbackWindow(QtWidgets.QWidget):
     # ------------------------------------------------------------------ window
     def _scale_text(self) -> None:
         """Text as large as the window's height allows (about 64 px at 720 px)."""
-        px = int(min(120, max(28, self.height() / 11.25)))
-        for lab in (self.width_label, self.cadence_label, *self.gmed_labels.values()):
+        rows = 4 if self.pelvis_shown else 3  # text rows to fit in the height
+        px = int(min(120, max(28, self.height() / (11.25 * rows / 3))))
+        for lab in (self.width_label, self.cadence_label, *self.gmed_labels.values(),
+                    *self.drop_labels.values()):
             lab.set_max_px(px)
         font = QtGui.QFont()
         font.setPixelSize(px)
@@ -194,9 +217,23 @@ class BiofeedbackWindow(QtWidgets.QWidget):
     def _colour(label: QtWidgets.QLabel, c: str) -> None:
         label.setStyleSheet(f"color:{c};")
 
-    def update_view(self, g: GaitView, latencies_s: np.ndarray, now: float) -> None:
+    @property
+    def pelvis_shown(self) -> bool:
+        return not self.drop_plots["L"].isHidden()
+
+    def _show_pelvis(self, on: bool) -> None:
+        for w in (*self.drop_labels.values(), *self.drop_plots.values()):
+            w.setVisible(on)
+
+    def update_view(self, g: GaitView, latencies_s: np.ndarray, now: float,
+                    pelvis: PelvisView | None = None) -> None:
         t = self.targets
-        st = feedback_state(g, t)
+        st = feedback_state(g, t, pelvis=pelvis)
+        if (pelvis is not None) != self.pelvis_shown:
+            self._show_pelvis(pelvis is not None)
+            self._scale_text()
+        if pelvis is not None:
+            self._draw_drop(st)
         self._draw_width(st)
         if np.isfinite(st.cadence_spm):
             self.cadence_label.setText(f"cadence {st.cadence_spm:.0f} spm [{t.cadence_spm:.0f}]")
@@ -223,16 +260,37 @@ class BiofeedbackWindow(QtWidgets.QWidget):
                                  f"width {w:+.1f} cm [{t.width_lo_cm:.0f}–{t.width_hi_cm:.0f}]")
         self._colour(self.width_label, ON if status == "in_band" else OFF)
 
+    @staticmethod
+    def _bars(bars: pg.BarGraphItem, side: SideSeries, clip: tuple[float, float]) -> None:
+        """One bar per step with a value (a step left out leaves its slot empty), coloured by
+        the core's decision."""
+        ok = np.isfinite(side.values)
+        if ok.any():
+            brushes = [pg.mkBrush(colour(v)) for v, k in zip(side.on_target, ok, strict=True) if k]
+            bars.setOpts(x=np.flatnonzero(ok), height=np.clip(side.values[ok], *clip), width=0.8,
+                         brushes=brushes)
+
     def _draw_gmed(self, st: FeedbackState) -> None:
         t = self.targets
         for s in SIDES:
             self.gmed_target[s].setValue(t.gmed_onset_ms)
             side = st.gmed[s]
-            ok = np.isfinite(side.onset_ms)
-            if ok.any():  # a step without an onset leaves its slot empty
-                self.gmed_bars[s].setOpts(
-                    x=np.flatnonzero(ok), height=np.clip(side.onset_ms[ok], *GMED_RANGE_MS), width=0.8,
-                    brushes=[pg.mkBrush(colour(v)) for v, k in zip(side.on_target, ok, strict=True) if k])
-            if np.isfinite(side.last_ms):
-                self.gmed_labels[s].setText(f"GMED {s} {side.last_ms:+.0f} ms [≤ {t.gmed_onset_ms:+.0f}]")
+            self._bars(self.gmed_bars[s], side, GMED_RANGE_MS)
+            if np.isfinite(side.last):
+                self.gmed_labels[s].setText(f"GMED {s} {side.last:+.0f} ms [≤ {t.gmed_onset_ms:+.0f}]")
                 self._colour(self.gmed_labels[s], colour(side.last_on_target))
+
+    def _draw_drop(self, st: FeedbackState) -> None:
+        t = self.targets
+        for s in SIDES:
+            self.drop_target[s].setValue(t.pelvic_drop_max_deg)
+            side = st.pelvic_drop.get(s)
+            if side is None:
+                continue
+            self._bars(self.drop_bars[s], side, DROP_RANGE_DEG)
+            if np.isfinite(side.last):
+                self.drop_labels[s].setText(
+                    f"{s} stance drop {side.last:.1f}° [≤ {t.pelvic_drop_max_deg:.0f}°]")
+                self._colour(self.drop_labels[s], colour(side.last_on_target))
+            elif st.pelvis_status and not st.pelvic_drop[s].values.size:
+                self.drop_labels[s].setText(f"{s} stance drop —")

@@ -11,11 +11,13 @@ Threads (none of them Qt):
   machine it is ~0; ``latest_time`` adds it);
 * the *processing* thread reads what is new in the rings and feeds the live trackers
   (:class:`~gaitlab.analysis.online.LivePressureGait`, one
-  :class:`~gaitlab.analysis.online.LiveEmgChannel` per GMED channel), the pressure COP
-  trace and the EMG display envelope.
+  :class:`~gaitlab.analysis.online.LiveEmgChannel` per GMED channel, and
+  :class:`~gaitlab.analysis.online.LivePelvis` for a sacral IMU through
+  :class:`~gaitlab.live.pelvis.PelvisFeed`), the pressure COP trace and the EMG display
+  envelope.
 
 The widgets call the snapshot accessors (``emg_view``, ``force_view``, ``pressure_view``,
-``gait_view``, ``health`` …), which return copies and never block on LSL.
+``gait_view``, ``pelvis_view``, ``health`` …), which return copies and never block on LSL.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from gaitlab.analysis.params import EmgParams, PressureParams
 from gaitlab.errors import GaitlabError
 from gaitlab.live.buffers import RingBuffer
 from gaitlab.live.health import StreamHealth, count_drops, measured_rate, status_of
+from gaitlab.live.pelvis import PelvisFeed, PelvisView, pelvis_sensor
 from gaitlab.live.processing import cop_of_frames, emg_display_envelope, running_peak
 from gaitlab.record.connector import Connector, ConnectorWarning, Offset, Opened
 from gaitlab.record.filters import StreamFilter
@@ -174,6 +177,8 @@ class LabMonitor:
         self._gmed: dict[str, list[CycleResult]] = {"L": [], "R": []}
         self._peak: dict[str, float] = {}
         self._gait_key = ""
+        self._pelvis: PelvisFeed | None = None
+        self._pelvis_skip: set[str] = set()  # IMU streams with no pelvis sensor
         self.proc_errors: list[str] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -342,6 +347,12 @@ class LabMonitor:
                    float("nan"))
         return GaitView(steps, cad, sess, gmed)
 
+    def pelvis_view(self, seconds: float = 10.0) -> PelvisView | None:
+        """The sacral IMU's obliquity trace and per-stance pelvic drop; None without one."""
+        with self._lock:
+            feed = self._pelvis
+        return feed.view(seconds) if feed is not None else None
+
     def markers(self, since: float = -np.inf) -> list[tuple[float, str]]:
         out: list[tuple[float, str]] = []
         with self._lock:
@@ -368,6 +379,8 @@ class LabMonitor:
             self._steps.clear()
             self._ic_sent.clear()
         self._cop.pop(key, None)
+        if self._pelvis is not None and self._pelvis.key == key:
+            self._pelvis = None
 
     def _warn(self, text: str) -> None:
         with self._lock:
@@ -505,6 +518,53 @@ class LabMonitor:
             self._process_pressure(s, t, x)
         elif role == "emg":
             self._process_emg(s, t, x)
+        elif role == "imu" and s.spec is not None and s.key not in self._pelvis_skip:
+            self._process_imu(s, t, x)
+
+    def _process_imu(self, s: _Stream, t: np.ndarray, x: np.ndarray) -> None:
+        assert s.spec is not None
+        feed = self._pelvis
+        if feed is None:
+            sensor, why = pelvis_sensor(s.spec)
+            if sensor is None or not s.srate > 0:
+                self._pelvis_skip.add(s.key)
+                self._warn(f"stream '{s.name}': no live pelvic drop ({why or 'no nominal rate'})")
+                return
+            feed = PelvisFeed(s.key, s.spec, sensor, s.scale)
+            with self._lock:
+                self._pelvis = feed
+        elif feed.key != s.key:
+            return  # one pelvis sensor per session: the first one found
+        if feed.tracker.calibration is None:
+            self._pelvis_static(feed)
+            self._pelvis_stances(feed)
+        if len(t):
+            feed.feed(t, x)
+            self._pelvis_stances(feed)
+
+    def _pelvis_static(self, feed: PelvisFeed) -> None:
+        """The console's guided stand-still step (static_start/static_end markers)."""
+        marks = self.markers()
+        start = [t for t, m in marks if m.strip().lower() == "static_start"]
+        if start:
+            end = [t for t, m in marks if m.strip().lower() == "static_end" and t > start[-1]]
+            if end:
+                off = self.clock_offset(feed.key)
+                with self._lock:
+                    m_off = next((st.offset for st in self._streams.values()
+                                  if st.is_string and st.role == "markers" and np.isfinite(st.offset)), 0.0)
+                feed.mark_static(start[-1] + m_off - off, end[0] + m_off - off)
+
+    def _pelvis_stances(self, feed: PelvisFeed) -> None:
+        """Every confirmed running contact not yet given, on the IMU's clock."""
+        with self._lock:
+            new = [r for i, r in sorted(self._steps.items())
+                   if not r.provisional and r.bout >= 0 and r.side in (0, 1) and not feed.given(i)]
+        if not new:
+            return
+        shift = self.clock_offset(self._gait_key) - self.clock_offset(feed.key)
+        for r in new:
+            feed.add_stance(r.index, r.side_name, r.ic + shift, r.to + shift)
 
     def _process_pressure(self, s: _Stream, t: np.ndarray, x: np.ndarray) -> None:
         geo = s.spec.geometry  # type: ignore[union-attr]

@@ -268,3 +268,36 @@ def test_console_flags_a_second_device_and_records_only_the_chosen_one(qtbot, tm
             assert theirs not in sids and ours in sids  # and the console's own markers
             assert s.attrs["lab_name"]
         win.close()
+
+
+def test_pelvis_tab_draws_the_trace_and_each_stance_and_guides_the_standing_period(lab, qtbot) -> None:
+    _h, mon, win = lab
+    _click_tab(win, "Pelvis")
+    panel = win.pelvis
+    # this run has no standing period: the tracker says what it uses instead of guessing
+    qtbot.waitUntil(lambda: panel.curve.getData()[0] is not None and panel.curve.getData()[0].size > 50,
+                    timeout=20000)
+    x, y = panel.curve.getData()
+    assert np.all(np.isfinite(y)) and np.ptp(y) > 1.0  # obliquity moves with each step, in degrees
+    assert x[-1] == 0.0 and x[0] >= -10.5  # the last 10 s, newest at 0
+    qtbot.waitUntil(lambda: all(panel.drop_curves[s].getData()[1] is not None
+                                and panel.drop_curves[s].getData()[1].size >= 3 for s in "LR"),
+                    timeout=30000)
+    v = mon.pelvis_view(1.0)
+    assert v is not None and "no standing" in v.status
+    assert v.location in panel.status.text() and "stance drop" in panel.status.text()
+    # one point per confirmed stance, the values the live tracker emitted
+    for s in "LR":
+        shown = panel.drop_curves[s].getData()[1]
+        emitted = np.array([d.drop_deg for d in v.drops[s]])
+        assert np.allclose(shown, emitted[:shown.size], equal_nan=True)
+        assert np.isfinite(shown).sum() >= 3
+    # the guided standing period: static_start now, static_end 5 s later, the button back
+    QTest.mouseClick(panel.stand_button, LEFT)
+    assert win.sent_markers[-1] == "static_start" and not panel.stand_button.isEnabled()
+    QTest.mouseClick(panel.stand_button, LEFT)  # a second click while standing does nothing
+    assert win.sent_markers.count("static_start") == 1
+    qtbot.waitUntil(lambda: win.sent_markers[-1] == "static_end", timeout=8000)
+    assert panel.stand_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.paint_clock.painted > 0 and "pelvis" in win.status_label.text(),
+                    timeout=5000)

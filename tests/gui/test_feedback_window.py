@@ -7,10 +7,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui
 
-from gaitlab.analysis.online import CycleResult, StepResult
+from gaitlab.analysis.online import CycleResult, DropResult, StepResult
 from gaitlab.gui.feedback import CROSSOVER, IN_BAND, OFF, ON, OUT_BAND, BiofeedbackWindow, FitLabel
 from gaitlab.gui.metronome import Metronome
-from gaitlab.live import GaitView
+from gaitlab.live import GaitView, PelvisView
 from gaitlab.live.feedback import Targets
 
 
@@ -84,8 +84,8 @@ def test_window_fits_1280x720_with_large_text(qtbot) -> None:
     assert win.width_label.text() == "CROSSOVER -12.5 cm"
     assert win.minimumSizeHint().width() <= 1280 and win.minimumSizeHint().height() <= 720
     qtbot.waitUntil(lambda: win.width() == 1280 and win.height() == 720, timeout=3000)
-    labels = win.findChildren(FitLabel)
-    assert len(labels) == 4
+    labels = [lab for lab in win.findChildren(FitLabel) if lab.isVisible()]
+    assert len(labels) == 4  # no sacral IMU: the pelvic-drop rows are hidden
     for lab in labels:  # nothing clipped: each line fits its width, in large type
         font = lab.font()
         assert QtGui.QFontMetrics(font).horizontalAdvance(lab.text()) <= lab.contentsRect().width()
@@ -96,3 +96,37 @@ def test_window_fits_1280x720_with_large_text(qtbot) -> None:
         assert "22px" in axis.labelStyle["font-size"] and axis.style["tickFont"].pixelSize() >= 18
     win.resize(1920, 1080)  # a bigger screen: bigger text
     qtbot.waitUntil(lambda: win.width_label.pixel_size > 60, timeout=3000)
+
+
+def test_pelvic_drop_rows_appear_with_a_sacral_imu_and_still_fit(qtbot) -> None:
+    win = _window(qtbot)
+    win.targets.pelvic_drop_max_deg = 5.0
+    win.resize(1280, 720)
+    win.show()
+    qtbot.waitExposed(win)
+    steps = [_step(i, w) for i, w in enumerate([7.0, 8.0])]
+    gmed = {"L": [_cycle(0.0, -100.0)], "R": [_cycle(0.36, -90.0)]}
+    drops = {"L": [DropResult(0, "L", 0.0, 0.25, 4.2, 3.9, 3.0, 0.3),
+                   DropResult(2, "L", 0.72, 0.97, np.nan, np.nan, np.nan, 1.0, "stance: missing samples"),
+                   DropResult(4, "L", 1.44, 1.69, 5.6, 5.0, 4.0, 1.7)],
+             "R": [DropResult(1, "R", 0.36, 0.61, 6.8, 6.1, 5.5, 0.7)]}
+    pv = PelvisView("imu", "SACRUM", "tracking", np.zeros(0), np.zeros(0), drops)
+    win.update_view(GaitView(steps, 171.0, 170.0, gmed), np.array([0.02]), now=1.0, pelvis=pv)
+    assert win.pelvis_shown
+    np.testing.assert_allclose(win.drop_bars["L"].opts["x"], [0, 2])  # the stance left out: no bar
+    np.testing.assert_allclose(win.drop_bars["L"].opts["height"], [4.2, 5.6])
+    on, off = pg.mkColor(ON).name(), pg.mkColor(OFF).name()
+    assert _brush_colours(win.drop_bars["L"]) == [on, off]
+    assert win.drop_labels["L"].text() == "L stance drop 5.6° [≤ 5°]"
+    assert _colour_of(win.drop_labels["L"]) == OFF
+    assert win.drop_labels["R"].text().startswith("R stance drop 6.8°")
+    assert win.drop_target["R"].value() == 5.0
+    qtbot.waitUntil(lambda: win.width() == 1280 and win.height() == 720, timeout=3000)
+    labels = [lab for lab in win.findChildren(FitLabel) if lab.isVisible()]
+    assert len(labels) == 6
+    assert win.minimumSizeHint().height() <= 720
+    for lab in labels:  # six lines of large text still fit
+        assert QtGui.QFontMetrics(lab.font()).horizontalAdvance(lab.text()) <= lab.contentsRect().width()
+        assert lab.font().pixelSize() >= 40, (lab.text(), lab.font().pixelSize())
+    win.update_view(GaitView(steps, 171.0, 170.0, gmed), np.array([0.02]), now=1.1)  # the IMU is gone
+    assert not win.pelvis_shown

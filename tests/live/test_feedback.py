@@ -1,15 +1,16 @@
 """Biofeedback decisions (gaitlab.live.feedback): crossover / in band / out of band, cadence
-±3 spm, GMED onset per step and side against its target."""
+±3 spm, GMED onset per step and side against its target, pelvic drop per stance side."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from gaitlab.analysis.online import CycleResult, StepResult
-from gaitlab.live import GaitView
+from gaitlab.analysis.online import CycleResult, DropResult, StepResult
+from gaitlab.live import GaitView, PelvisView
 from gaitlab.live.feedback import (
     Targets,
     cadence_on_target,
+    drop_on_target,
     feedback_state,
     gmed_on_target,
     width_status,
@@ -50,11 +51,31 @@ def test_state_keeps_the_newest_steps_per_side_in_ic_order() -> None:
     assert s_all.width_status == ["in_band", "crossover", "out_band"]
     assert s_all.cadence_on_target is False and s.cadence_on_target is True
     left, right = s.gmed["L"], s.gmed["R"]
-    np.testing.assert_allclose(left.onset_ms, [-100.0, -60.0, np.nan])
+    np.testing.assert_allclose(left.values, [-100.0, -60.0, np.nan])
     assert left.on_target == [True, False, None]
-    assert np.isclose(left.last_ms, -60.0) and left.last_on_target is False  # a rejected step is skipped
-    np.testing.assert_allclose(right.onset_ms, [-90.0, -85.0, -70.0])  # by IC
-    assert right.on_target == [True, True, False] and np.isclose(right.last_ms, -70.0)
+    assert np.isclose(left.last, -60.0) and left.last_on_target is False  # a rejected step is skipped
+    np.testing.assert_allclose(right.values, [-90.0, -85.0, -70.0])  # by IC
+    assert right.on_target == [True, True, False] and np.isclose(right.last, -70.0)
     empty = feedback_state(GaitView([], np.nan, np.nan, {}), t)
     assert np.isnan(empty.last_width_cm) and empty.cadence_on_target is None
-    assert empty.gmed["L"].last_on_target is None and np.isnan(empty.gmed["R"].last_ms)
+    assert empty.gmed["L"].last_on_target is None and np.isnan(empty.gmed["R"].last)
+
+
+def _drop(i: int, side: str, deg: float, reason: str = "") -> DropResult:
+    return DropResult(i, side, 0.36 * i, 0.36 * i + 0.25, deg, deg * 0.9, deg - 0.5, 0.36 * i + 0.3, reason)
+
+
+def test_pelvic_drop_per_stance_side_against_the_ceiling() -> None:
+    t = Targets(pelvic_drop_max_deg=5.0)
+    assert [drop_on_target(v, t) for v in (4.0, 5.0, 5.1, np.nan)] == [True, True, False, None]
+    drops = {"L": [_drop(0, "L", 3.0), _drop(4, "L", 6.0), _drop(2, "L", np.nan, "stance: missing samples")],
+             "R": [_drop(1, "R", 7.5)]}
+    pv = PelvisView("imu", "SACRUM", "tracking", np.zeros(0), np.zeros(0), drops)
+    s = feedback_state(GaitView([], np.nan, np.nan, {}), t, pelvis=pv)
+    left = s.pelvic_drop["L"]
+    np.testing.assert_allclose(left.values, [3.0, np.nan, 6.0])  # by IC
+    assert left.on_target == [True, None, False] and left.last == 6.0
+    assert s.pelvic_drop["R"].last_on_target is False and s.pelvis_status == "tracking"
+    # no sacral IMU: no pelvis block at all (the athlete window hides its rows)
+    none = feedback_state(GaitView([], np.nan, np.nan, {}), t)
+    assert none.pelvic_drop == {} and none.pelvis_status == ""

@@ -6,6 +6,7 @@ offline functions so that per-step values equal the offline analysis of the same
 
 from gaitlab.analysis.online.emg import CycleResult, LiveEmgChannel, LiveEmgParams
 from gaitlab.analysis.online.gait import LiveGaitParams, LivePressureGait, StepResult
+from gaitlab.analysis.online.pelvis import DropResult, LivePelvis, LivePelvisParams, PelvisCalibration
 
-__all__ = ["CycleResult", "LiveEmgChannel", "LiveEmgParams", "LiveGaitParams",
-           "LivePressureGait", "StepResult"]
+__all__ = ["CycleResult", "DropResult", "LiveEmgChannel", "LiveEmgParams", "LiveGaitParams",
+           "LivePelvis", "LivePelvisParams", "LivePressureGait", "PelvisCalibration", "StepResult"]

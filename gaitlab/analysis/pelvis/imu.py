@@ -47,26 +47,33 @@ def _moving(x: np.ndarray, w: int) -> np.ndarray:
     return ndimage.uniform_filter1d(x, size=max(1, w), axis=0, mode="nearest")
 
 
-def find_still(gyr: np.ndarray, acc: np.ndarray, fs: float, min_s: float = 2.0,
-               gyr_max_rad_s: float = 0.1, acc_sd_max: float = 0.2, window_s: float = 0.5
-               ) -> tuple[int, int] | None:
-    """Quiet standing before the run: stretches of at least ``min_s`` seconds in which the
-    0.5-s moving mean of the angular speed stays below ``gyr_max_rad_s`` and the moving SD of the
-    specific-force magnitude below ``acc_sd_max`` (m/s²) are still; of those, the last one that
-    ends before the longest moving stretch (the run) starts, so that lying on a plinth for a
-    strength test earlier in the session is not taken for the standing posture; with no still
-    stretch before the run, the longest one. Returns [start, stop) or None."""
+def still_spans(gyr: np.ndarray, acc: np.ndarray, fs: float, min_s: float = 2.0,
+                gyr_max_rad_s: float = 0.1, acc_sd_max: float = 0.2, window_s: float = 0.5
+                ) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """Still stretches of at least ``min_s`` seconds, as [start, stop) sample ranges, and the
+    per-sample still mask: the 0.5-s moving mean of the angular speed below ``gyr_max_rad_s``
+    and the moving SD of the specific-force magnitude below ``acc_sd_max`` (m/s²)."""
+    if len(gyr) == 0:
+        return [], np.zeros(0, dtype=bool)
     w = round(window_s * fs)
     speed = _moving(np.linalg.norm(gyr, axis=1), w)
     mag = np.linalg.norm(acc, axis=1)
     sd = np.sqrt(np.maximum(_moving(mag**2, w) - _moving(mag, w) ** 2, 0.0))
     still = (speed < gyr_max_rad_s) & (sd < acc_sd_max) & np.isfinite(speed) & np.isfinite(sd)
-    lab, n = ndimage.label(still)
-    if n == 0:
-        return None
+    lab, _ = ndimage.label(still)
     # keep clear of the half-window that reaches into the movement on either side
     spans = [(int(sl.start) + w // 2, int(sl.stop) - w // 2) for (sl,) in ndimage.find_objects(lab)]
-    spans = [(a, b) for a, b in spans if b - a >= min_s * fs]
+    return [(a, b) for a, b in spans if b - a >= min_s * fs], still
+
+
+def find_still(gyr: np.ndarray, acc: np.ndarray, fs: float, min_s: float = 2.0,
+               gyr_max_rad_s: float = 0.1, acc_sd_max: float = 0.2, window_s: float = 0.5
+               ) -> tuple[int, int] | None:
+    """Quiet standing before the run: of the :func:`still_spans`, the last one that ends before
+    the longest moving stretch (the run) starts, so that lying on a plinth for a strength test
+    earlier in the session is not taken for the standing posture; with no still stretch before
+    the run, the longest one. Returns [start, stop) or None."""
+    spans, still = still_spans(gyr, acc, fs, min_s, gyr_max_rad_s, acc_sd_max, window_s)
     if not spans:
         return None
     moving = [sl for (sl,) in ndimage.find_objects(ndimage.label(~still)[0])]
@@ -187,6 +194,39 @@ def forward_direction(r: np.ndarray, acc: np.ndarray, fs: float, moving: np.ndar
     return (-f if c > 0 else f), "braking", info
 
 
+def pelvis_axes(r: np.ndarray, acc: np.ndarray, fs: float, ref: slice | np.ndarray,
+                moving: np.ndarray, contacts: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                forward_sensor: np.ndarray | None = None) -> tuple[np.ndarray, str, dict[str, Any]]:
+    """The pelvis's axes in sensor coordinates, as columns (forward, up, right), from the fused
+    orientations ``r`` (sensor to earth, Z up): up = the mean vertical over the reference
+    samples ``ref`` (the standing period, or the run), forward = ``forward_sensor`` if given,
+    else :func:`forward_direction` over the ``moving`` samples, made horizontal. Also how the
+    forward sign was found and the details."""
+    up_s = np.einsum("nji,j->ni", r[ref], [0.0, 0.0, 1.0]).mean(axis=0)
+    up_s /= np.linalg.norm(up_s)
+    info: dict[str, Any] = {}
+    if forward_sensor is not None:
+        fwd_s = np.asarray(forward_sensor, dtype=np.float64)
+        how = "given"
+    else:
+        f_e, how, info = forward_direction(r, acc, fs, moving, contacts)
+        fwd_s = np.einsum("nji,j->ni", r[ref], f_e).mean(axis=0)
+    fwd_s = fwd_s - (fwd_s @ up_s) * up_s
+    fwd_s /= np.linalg.norm(fwd_s)
+    info["forward_sensor"] = fwd_s
+    info["up_sensor"] = up_s
+    return np.column_stack([fwd_s, up_s, np.cross(fwd_s, up_s)]), how, info
+
+
+def obliquity_of(r: np.ndarray, axes_sensor: np.ndarray) -> np.ndarray:
+    """Obliquity (degrees, + = right side lower) from sensor-to-earth rotations ``r`` (n, 3, 3)
+    and the pelvis axes in sensor coordinates (:func:`pelvis_axes`): the elevation of the
+    pelvis's right axis, the same value as the rotation–obliquity–tilt decomposition's (it
+    needs no heading)."""
+    right_up = np.einsum("nj,j->n", r[:, 2, :], axes_sensor[:, 2])
+    return np.degrees(np.arcsin(np.clip(-right_up, -1.0, 1.0)))
+
+
 def imu_pelvis(gyr: np.ndarray, acc: np.ndarray, fs: float, method: str = "vqf",
                still: tuple[int, int] | str | None = "auto",
                contacts: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
@@ -210,20 +250,7 @@ def imu_pelvis(gyr: np.ndarray, acc: np.ndarray, fs: float, method: str = "vqf",
     if still is not None:
         moving[still[0]:still[1]] = False
     ref = slice(*still) if still is not None else moving
-    up_s = np.einsum("nji,j->ni", r[ref], [0.0, 0.0, 1.0]).mean(axis=0)
-    up_s /= np.linalg.norm(up_s)
-    info: dict[str, Any] = {}
-    if forward_sensor is not None:
-        fwd_s = np.asarray(forward_sensor, dtype=np.float64)
-        how = "given"
-    else:
-        f_e, how, info = forward_direction(r, acc, fs, moving, contacts)
-        fwd_s = np.einsum("nji,j->ni", r[ref], f_e).mean(axis=0)
-    fwd_s = fwd_s - (fwd_s @ up_s) * up_s
-    fwd_s /= np.linalg.norm(fwd_s)
-    info["forward_sensor"] = fwd_s
-    info["up_sensor"] = up_s
-    c = np.column_stack([fwd_s, up_s, np.cross(fwd_s, up_s)])  # pelvis axes in sensor coordinates
+    c, how, info = pelvis_axes(r, acc, fs, ref, moving, contacts, forward_sensor)
     body = r @ c  # pelvis axes in the earth frame (Z up)
     # earth frame -> ISB lab axes (forward, up, right) with forward = the body's mean heading
     x0 = body[ref, :, 0].mean(axis=0)
